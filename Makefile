@@ -1,0 +1,78 @@
+# http-from-scratch — build, test and check every step of the course.
+# GNU make. `make help` lists the targets.
+
+STEP_DIRS := $(sort $(wildcard step[0-9][0-9]-*))
+STEPS     := $(foreach d,$(STEP_DIRS),$(patsubst step%,%,$(firstword $(subst -, ,$(d)))))
+BINS      := $(addprefix step,$(STEPS))
+
+CFLAGS ?= -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -O2 -g
+ALL_CFLAGS := $(CFLAGS)
+ifeq ($(WERROR),1)
+ALL_CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+# Everything that decides how a binary is built; a change rebuilds them all.
+BUILD_ID := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
+
+.PHONY: all help test check check-compilers check-docs check-diffs diffs clean FORCE
+all: $(BINS)
+
+help:
+	@echo 'make                  build every step: $(BINS)'
+	@echo 'make stepNN           build one step as ./stepNN'
+	@echo 'make test             run every test against every step it applies to'
+	@echo 'make test-stepNN      run the tests that apply to one step'
+	@echo 'make check            what CI runs beyond make test: compilers, sanitizers, docs, diffs'
+	@echo 'make diffs            regenerate docs/diffs/stepNN.diff'
+	@echo 'make check-docs       check the code excerpts and links in docs/'
+	@echo 'make clean            remove what the build made'
+	@echo 'Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (-Werror), SANITIZE=1 (ASan + UBSan)'
+
+build:
+	@mkdir -p $@
+
+# Rewritten only when BUILD_ID changes, so `make SANITIZE=1` then `make`
+# rebuilds, and two runs with the same flags rebuild nothing.
+build/flags: FORCE | build
+	@echo '$(BUILD_ID)' | cmp -s - $@ || echo '$(BUILD_ID)' > $@
+
+define step_rule
+step$(1): $$(wildcard step$(1)-*/*.c step$(1)-*/*.h) build/flags
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(wildcard step$(1)-*/*.c) $$(LDFLAGS)
+endef
+$(foreach n,$(STEPS),$(eval $(call step_rule,$(n))))
+
+build/client: tests/client.c build/flags
+	$(CC) $(ALL_CFLAGS) -o $@ tests/client.c $(LDFLAGS)
+
+test: $(BINS) build/client
+	@bash tests/run.sh $(STEPS)
+
+test-step%: step% build/client
+	@bash tests/run.sh $*
+
+check: check-compilers check-docs check-diffs
+	$(MAKE) test SANITIZE=1
+
+check-compilers:
+	@bash tests/check-compilers.sh $(STEP_DIRS)
+
+check-docs:
+	@bash tests/check-docs.sh
+
+diffs:
+	@bash tests/make-diffs.sh $(STEP_DIRS)
+
+# The committed diffs must be what `make diffs` makes from the committed steps.
+check-diffs: diffs
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    if [ -n "$$(git status --porcelain -- docs/diffs)" ]; then \
+	        git status --short -- docs/diffs; \
+	        echo 'check-diffs: docs/diffs is out of date: run make diffs and commit it'; exit 1; \
+	    fi; echo 'check-diffs: docs/diffs is up to date'; \
+	else echo 'check-diffs: skipped: not a git checkout'; fi
+
+clean:
+	rm -rf build $(BINS)

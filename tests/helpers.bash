@@ -1,0 +1,214 @@
+# Loaded by every tests/*.bats file: start and stop the step under test,
+# send it raw bytes, and check responses byte by byte.
+#
+# STEP (e.g. 02) names the step; make test sets it. By hand:
+#     make step02 build/client && STEP=02 bats tests/http-format.bats
+
+export LC_ALL=C # byte semantics for ${#var}, grep and sort; English dates
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+: "${STEP:?set STEP to the step to test, e.g. STEP=02 (make test does)}"
+SERVER_BIN=$ROOT/step$STEP
+CLIENT=$ROOT/build/client
+SERVER_NAME=http-from-scratch/step$STEP
+
+# Every test gets its own files in its own temporary directory.
+setup() {
+    T=$BATS_TEST_TMPDIR
+    RESPONSE=$T/response HEAD=$T/head BODY=$T/body
+    SERVER_PID=
+}
+
+teardown() {
+    stop_server
+}
+
+fail() {
+    printf '%s\n' "$*" >&2
+    return 1
+}
+
+# ---- the server ----
+
+# start_server [ARGS...]: run the step with ARGS and port 0, read the real
+# port from the banner (its first stdout line) into PORT and the banner into
+# BANNER. The rest of its stdout goes to $T/stdout, its stderr to $T/stderr.
+start_server() {
+    start_server_args "$@" 0
+}
+
+# start_server_args ARGS...: the same with ARGS alone (no port added).
+start_server_args() {
+    local fifo=$T/stdout.fifo line out
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    "$SERVER_BIN" "$@" >"$fifo" 2>"$T/stderr" 3>&- &
+    SERVER_PID=$!
+    exec {out}<"$fifo"
+    if ! IFS= read -r -t 10 line <&"$out"; then
+        exec {out}<&-
+        fail "no banner from ./step$STEP $*; stderr: $(cat "$T/stderr")"
+        return 1
+    fi
+    BANNER=$line
+    printf '%s\n' "$line" >"$T/stdout"
+    # Drain the rest, so the server never blocks on a full pipe.
+    cat <&"$out" >>"$T/stdout" 3>&- &
+    DRAIN_PID=$!
+    exec {out}<&-
+    [[ $line =~ port\ ([0-9]+) ]] || fail "no 'port N' in the banner: $line" || return 1
+    PORT=${BASH_REMATCH[1]}
+}
+
+# stop_server: fail if the server died on its own, or if a sanitizer
+# reported anything; otherwise stop it with SIGTERM.
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    local pid=$SERVER_PID alive=1
+    SERVER_PID=
+    kill -0 "$pid" 2>/dev/null || alive=
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    wait "$DRAIN_PID" 2>/dev/null
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/stderr"; then
+        fail "sanitizer report from ./step$STEP:" "$(cat "$T/stderr")"
+        return 1
+    fi
+    [ -n "$alive" ] || fail "./step$STEP exited during the test; stderr: $(cat "$T/stderr")"
+}
+
+# server_alive: the server process still runs.
+server_alive() {
+    kill -0 "$SERVER_PID" 2>/dev/null
+}
+
+# await_output REGEX: wait (5 s at most) until the server's stdout has a
+# line matching the extended REGEX.
+await_output() {
+    timeout 5 tail -n +1 -f "$T/stdout" | grep -qE -m 1 -- "$1" ||
+        fail "no line matching '$1' in the server's stdout:" "$(cat "$T/stdout")"
+}
+
+# ---- talking to it ----
+
+# send [CLIENT-OPTIONS...]: send stdin to the server with tests/client.c
+# and keep the reply in $RESPONSE. Sets CLIENT_STATUS (0: the server closed
+# the connection) and T0/T1, the seconds before and after; these are lost
+# when send runs at the end of a pipe (a subshell).
+send() {
+    T0=$(date +%s)
+    CLIENT_STATUS=0
+    "$CLIENT" "$@" "$PORT" >"$RESPONSE" || CLIENT_STATUS=$?
+    T1=$(date +%s)
+}
+
+# request TEXT [CLIENT-OPTIONS...]: send TEXT with its backslash escapes
+# (\r \n \xHH) expanded; expect the server to answer and close.
+request() {
+    local text=$1
+    shift
+    send "$@" < <(printf '%b' "$text")
+    [ "$CLIENT_STATUS" -eq 0 ] || fail "client exit status $CLIENT_STATUS (3: timeout, 4: reset)"
+}
+
+# get [TARGET [CLIENT-OPTIONS...]]: a plain HTTP/1.1 request for TARGET
+# (default /). It asks to close, so every step ends the connection after it.
+get() {
+    local target=${1:-/}
+    shift
+    request "GET $target HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" "$@"
+}
+
+# ---- reading the response ----
+
+# split_response: $RESPONSE into $HEAD (status line, header lines and the
+# empty line, CRLFs kept) and $BODY (the bytes after the empty line).
+split_response() {
+    local line n=0
+    : >"$HEAD"
+    while IFS= read -r line; do
+        n=$((n + ${#line} + 1))
+        printf '%s\n' "$line" >>"$HEAD"
+        if [ "$line" = $'\r' ] || [ -z "$line" ]; then
+            tail -c +$((n + 1)) "$RESPONSE" >"$BODY"
+            return 0
+        fi
+    done <"$RESPONSE"
+    fail "the response has no empty line ending its head:" "$(od -c "$RESPONSE" | head -n 20)"
+}
+
+# status_line: the response's first line, without its CRLF.
+status_line() {
+    head -n 1 "$RESPONSE" | tr -d '\r'
+}
+
+# header NAME: the value of the first header field NAME (any case) in $HEAD,
+# without surrounding whitespace or the CR; fails if there is none.
+header() {
+    local line name value
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        name=${line%%:*}
+        [ "$name" != "$line" ] || continue
+        if [ "$(echo "$name" | tr 'A-Z' 'a-z')" = "$(echo "$1" | tr 'A-Z' 'a-z')" ]; then
+            value=${line#*:}
+            value=${value#"${value%%[! $'\t']*}"}
+            printf '%s\n' "${value%"${value##*[! $'\t']}"}"
+            return 0
+        fi
+    done < <(tail -n +2 "$HEAD")
+    fail "no $1 header in:" "$(cat "$HEAD")"
+}
+
+# has_header NAME: whether $HEAD has a field NAME (any case).
+has_header() {
+    tail -n +2 "$HEAD" | grep -qi "^$1:"
+}
+
+# http_date EPOCH: EPOCH as an IMF-fixdate (GNU date, then BSD date).
+http_date() {
+    date -u -d "@$1" '+%a, %d %b %Y %H:%M:%S GMT' 2>/dev/null ||
+        date -u -r "$1" '+%a, %d %b %Y %H:%M:%S GMT'
+}
+
+# check_date: the Date header is an IMF-fixdate (RFC 9110 §5.6.7) naming a
+# second between T0 and T1, when the request was sent and answered.
+check_date() {
+    local date t
+    date=$(header Date) || return 1
+    [[ $date =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] ||
+        fail "Date is not an IMF-fixdate: '$date'" || return 1
+    for ((t = T0; t <= T1; t++)); do
+        [ "$date" = "$(http_date "$t")" ] && return 0
+    done
+    fail "Date '$date' is not the time of the request ($(http_date "$T0"))"
+}
+
+# check_response STATUS-LINE: the status line is STATUS-LINE, every head
+# line ends in CRLF, Date is right, Server names the step, and
+# Content-Length equals the body's size in bytes.
+check_response() {
+    split_response || return 1
+    [ "$(status_line)" = "$1" ] || fail "status line '$(status_line)', want '$1'" || return 1
+    if grep -qv $'\r$' "$HEAD"; then
+        fail "a head line does not end in CRLF:" "$(grep -v $'\r$' "$HEAD")"
+        return 1
+    fi
+    check_date || return 1
+    [ "$(header Server)" = "$SERVER_NAME" ] || fail "Server: $(header Server)" || return 1
+    local length size
+    length=$(header Content-Length) || return 1
+    size=$(wc -c <"$BODY" | tr -d ' ')
+    [ "$length" = "$size" ] || fail "Content-Length $length, but the body has $size bytes"
+}
+
+# check_error STATUS-LINE WHAT: an error response as COURSE.md defines it:
+# text/plain, the connection closed, the body "CODE Reason" and a line
+# saying what was wrong, matching the extended regex WHAT.
+check_error() {
+    check_response "HTTP/1.1 $1" || return 1
+    [ "$(header Content-Type)" = "text/plain; charset=utf-8" ] || fail "Content-Type: $(header Content-Type)" || return 1
+    [ "$(header Connection)" = close ] || fail "Connection: $(header Connection)" || return 1
+    [ "$(head -n 1 "$BODY")" = "$1" ] || fail "body's first line: $(head -n 1 "$BODY")" || return 1
+    [ "$(wc -l <"$BODY" | tr -d ' ')" = 2 ] || fail "the body is not two lines:" "$(cat "$BODY")" || return 1
+    tail -n 1 "$BODY" | grep -qE -- "$2" || fail "body's second line: $(tail -n 1 "$BODY"), want /$2/"
+}
