@@ -1,6 +1,7 @@
 # http-from-scratch — build, test and check every step of the course.
 # GNU make. `make help` lists the targets.
 
+.SECONDEXPANSION:
 STEP_DIRS := $(sort $(wildcard step[0-9][0-9]-*))
 STEPS     := $(foreach d,$(STEP_DIRS),$(patsubst step%,%,$(firstword $(subst -, ,$(d)))))
 BINS      := $(addprefix step,$(STEPS))
@@ -16,7 +17,7 @@ endif
 # Everything that decides how a binary is built; a change rebuilds them all.
 BUILD_ID := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
 
-.PHONY: all help test check check-compilers check-docs check-diffs diffs clean FORCE
+.PHONY: all help test fuzz check check-compilers check-docs check-diffs diffs clean FORCE
 all: $(BINS)
 
 help:
@@ -25,6 +26,7 @@ help:
 	@echo 'make test             run every test against every step it applies to'
 	@echo 'make test-stepNN      run the tests that apply to one step'
 	@echo 'make check            what CI runs beyond make test: compilers, sanitizers, docs, diffs'
+	@echo 'make fuzz             fuzz the parser of each step for FUZZ_SECONDS (60) with libFuzzer'
 	@echo 'make diffs            regenerate docs/diffs/stepNN.diff'
 	@echo 'make check-docs       check the code excerpts and links in docs/'
 	@echo 'make clean            remove what the build made'
@@ -47,14 +49,28 @@ $(foreach n,$(STEPS),$(eval $(call step_rule,$(n))))
 build/client: tests/client.c build/flags
 	$(CC) $(ALL_CFLAGS) -o $@ tests/client.c $(LDFLAGS)
 
-test: $(BINS) build/client
+# The parser's unit tests, built against each step that has the parser.
+PARSER_STEPS := $(foreach n,$(STEPS),$(if $(wildcard step$(n)-*/request.c),$(n)))
+PARSER_TESTS := $(addprefix build/test-parser-step,$(PARSER_STEPS))
+build/test-parser-step%: tests/test_parser.c $$(wildcard step%-*/request.[ch]) build/flags
+	$(CC) $(ALL_CFLAGS) -I $(wildcard step$*-*) -o $@ tests/test_parser.c $(wildcard step$*-*/request.c) $(LDFLAGS)
+
+test: $(BINS) build/client $(PARSER_TESTS)
 	@bash tests/run.sh $(STEPS)
 
-test-step%: step% build/client
+test-step%: step% build/client $$(filter build/test-parser-step%,$(PARSER_TESTS))
 	@bash tests/run.sh $*
 
 check: check-compilers check-docs check-diffs
 	$(MAKE) test SANITIZE=1
+	$(MAKE) fuzz
+
+# libFuzzer on each step's parser, FUZZ_SECONDS each, from the committed
+# seeds (new inputs go to build/, so the repository stays clean).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz:
+	@bash tests/fuzz.sh $(FUZZ_CC) $(FUZZ_SECONDS) $(foreach n,$(PARSER_STEPS),$(wildcard step$(n)-*))
 
 check-compilers:
 	@bash tests/check-compilers.sh $(STEP_DIRS)

@@ -110,12 +110,13 @@ request() {
     [ "$CLIENT_STATUS" -eq 0 ] || fail "client exit status $CLIENT_STATUS (3: timeout, 4: reset)"
 }
 
-# get [TARGET [CLIENT-OPTIONS...]]: a plain HTTP/1.1 request for TARGET
-# (default /). It asks to close, so every step ends the connection after it.
+# get [TARGET [HEADER-LINE...]]: GET TARGET (default /) with the extra
+# header lines. It asks to close, so every step ends the connection after it.
 get() {
-    local target=${1:-/}
+    local target=${1:-/} extra="" h
     shift
-    request "GET $target HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" "$@"
+    for h in "$@"; do extra+="$h\r\n"; done
+    request "GET $target HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n$extra\r\n"
 }
 
 # ---- reading the response ----
@@ -183,10 +184,9 @@ check_date() {
     fail "Date '$date' is not the time of the request ($(http_date "$T0"))"
 }
 
-# check_response STATUS-LINE: the status line is STATUS-LINE, every head
-# line ends in CRLF, Date is right, Server names the step, and
-# Content-Length equals the body's size in bytes.
-check_response() {
+# check_head STATUS-LINE: the status line is STATUS-LINE, every head line
+# ends in CRLF, Date is right and Server names the step.
+check_head() {
     split_response || return 1
     [ "$(status_line)" = "$1" ] || fail "status line '$(status_line)', want '$1'" || return 1
     if grep -qv $'\r$' "$HEAD"; then
@@ -194,7 +194,13 @@ check_response() {
         return 1
     fi
     check_date || return 1
-    [ "$(header Server)" = "$SERVER_NAME" ] || fail "Server: $(header Server)" || return 1
+    [ "$(header Server)" = "$SERVER_NAME" ] || fail "Server: $(header Server)"
+}
+
+# check_response STATUS-LINE: check_head, and Content-Length equals the
+# body's size in bytes.
+check_response() {
+    check_head "$1" || return 1
     local length size
     length=$(header Content-Length) || return 1
     size=$(wc -c <"$BODY" | tr -d ' ')
@@ -211,4 +217,25 @@ check_error() {
     [ "$(head -n 1 "$BODY")" = "$1" ] || fail "body's first line: $(head -n 1 "$BODY")" || return 1
     [ "$(wc -l <"$BODY" | tr -d ' ')" = 2 ] || fail "the body is not two lines:" "$(cat "$BODY")" || return 1
     tail -n 1 "$BODY" | grep -qE -- "$2" || fail "body's second line: $(tail -n 1 "$BODY"), want /$2/"
+}
+
+# ---- a document root (step04 on) ----
+
+# make_www: copy tests/fixtures/www to $WWW, a fresh directory that other
+# users may read (a test may run the server as nobody), so a test can add
+# what git cannot hold: symlinks, FIFOs, unreadable files, huge files.
+make_www() {
+    WWW=$(mktemp -d "${TMPDIR:-/tmp}/www.XXXXXX")
+    chmod 755 "$WWW"
+    cp -R "$ROOT/tests/fixtures/www/." "$WWW/"
+}
+
+remove_www() {
+    [ -z "${WWW:-}" ] || rm -rf "$WWW"
+}
+
+
+# mtime FILE: the file's modification time in seconds (GNU, then BSD stat).
+mtime() {
+    stat -c %Y "$1" 2>/dev/null || stat -f %m "$1"
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make fuzz: run libFuzzer on the parser of each step given, SECONDS each.
+#
+#     bash tests/fuzz.sh clang 60 step03-parser step04-static-files ...
+set -u
+cd "$(dirname "$0")/.."
+cc=$1 seconds=$2
+shift 2
+if [ "$#" -eq 0 ]; then
+    echo "fuzz: no step has a parser yet"
+    exit 0
+fi
+probe=$(mktemp -d) || exit 1
+trap 'rm -rf "$probe"' EXIT
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$probe/p.c"
+if ! "$cc" -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" 2>/dev/null; then
+    if [ "${CI:-}" = true ]; then
+        echo "fuzz: $cc cannot build a libFuzzer target (.ci/run should install clang)" >&2
+        exit 1
+    fi
+    echo "fuzz: skipped: $cc with libFuzzer is not installed (Debian: apt install clang)"
+    exit 0
+fi
+status=0
+for dir in "$@"; do
+    n=${dir%%-*}
+    bin=build/fuzz-parser-$n corpus=build/fuzz-corpus-$n
+    mkdir -p "$corpus"
+    "$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=all -I "$dir" -o "$bin" tests/fuzz_parser.c "$dir/request.c" || exit 1
+    echo "fuzz: $dir for $seconds s"
+    if ! "$bin" -max_total_time="$seconds" -max_len=20000 -dict=tests/fuzz-http.dict \
+        -artifact_prefix=build/ -print_final_stats=1 "$corpus" tests/fuzz-corpus >"build/fuzz-$n.log" 2>&1; then
+        tail -n 40 "build/fuzz-$n.log"
+        echo "fuzz: $dir: a crash; the input is saved in build/ (see the log above)" >&2
+        status=1
+    else
+        grep -E '^stat::number_of_executed_units|^Done' "build/fuzz-$n.log" | tail -n 2
+    fi
+done
+exit "$status"
