@@ -49,16 +49,24 @@ $(foreach n,$(STEPS),$(eval $(call step_rule,$(n))))
 build/client: tests/client.c build/flags
 	$(CC) $(ALL_CFLAGS) -o $@ tests/client.c $(LDFLAGS)
 
-# The parser's unit tests, built against each step that has the parser.
+# C unit tests: tests/test_MODULE.c, built against each step that has
+# MODULE.c (request.c from step03, files.c from step04), with the step's
+# other modules but its server.c.
+UNIT_MODULES := request files
+UNIT_TESTS := $(foreach m,$(UNIT_MODULES),$(foreach n,$(STEPS),\
+    $(if $(wildcard step$(n)-*/$(m).c),build/test-$(m)-step$(n))))
+define unit_rule
+build/test-$(1)-step$(2): tests/test_$(1).c $$(wildcard step$(2)-*/*.[ch]) build/flags
+	$$(CC) $$(ALL_CFLAGS) -I $$(wildcard step$(2)-*) -o $$@ tests/test_$(1).c \
+	    $$(filter-out %/server.c,$$(wildcard step$(2)-*/*.c)) $$(LDFLAGS)
+endef
+$(foreach m,$(UNIT_MODULES),$(foreach n,$(STEPS),$(eval $(call unit_rule,$(m),$(n)))))
 PARSER_STEPS := $(foreach n,$(STEPS),$(if $(wildcard step$(n)-*/request.c),$(n)))
-PARSER_TESTS := $(addprefix build/test-parser-step,$(PARSER_STEPS))
-build/test-parser-step%: tests/test_parser.c $$(wildcard step%-*/request.[ch]) build/flags
-	$(CC) $(ALL_CFLAGS) -I $(wildcard step$*-*) -o $@ tests/test_parser.c $(wildcard step$*-*/request.c) $(LDFLAGS)
 
-test: $(BINS) build/client $(PARSER_TESTS)
+test: $(BINS) build/client $(UNIT_TESTS)
 	@bash tests/run.sh $(STEPS)
 
-test-step%: step% build/client $$(filter build/test-parser-step%,$(PARSER_TESTS))
+test-step%: step% build/client $$(filter $(foreach m,$(UNIT_MODULES),build/test-$(m)-step$$*),$(UNIT_TESTS))
 	@bash tests/run.sh $*
 
 check: check-compilers check-docs check-diffs

@@ -32,6 +32,7 @@ fail() {
 # start_server [ARGS...]: run the step with ARGS and port 0, read the real
 # port from the banner (its first stdout line) into PORT and the banner into
 # BANNER. The rest of its stdout goes to $T/stdout, its stderr to $T/stderr.
+# SERVER_WRAPPER, if set, runs it (e.g. setpriv, to drop root).
 start_server() {
     start_server_args "$@" 0
 }
@@ -41,7 +42,8 @@ start_server_args() {
     local fifo=$T/stdout.fifo line out
     rm -f "$fifo"
     mkfifo "$fifo"
-    "$SERVER_BIN" "$@" >"$fifo" 2>"$T/stderr" 3>&- &
+    # shellcheck disable=SC2086 # SERVER_WRAPPER is a command and its words
+    ${SERVER_WRAPPER:-} "$SERVER_BIN" "$@" >"$fifo" 2>"$T/stderr" 3>&- &
     SERVER_PID=$!
     exec {out}<"$fifo"
     if ! IFS= read -r -t 10 line <&"$out"; then
@@ -218,22 +220,6 @@ check_error() {
     [ "$(wc -l <"$BODY" | tr -d ' ')" = 2 ] || fail "the body is not two lines:" "$(cat "$BODY")" || return 1
     tail -n 1 "$BODY" | grep -qE -- "$2" || fail "body's second line: $(tail -n 1 "$BODY"), want /$2/"
 }
-
-# ---- a document root (step04 on) ----
-
-# make_www: copy tests/fixtures/www to $WWW, a fresh directory that other
-# users may read (a test may run the server as nobody), so a test can add
-# what git cannot hold: symlinks, FIFOs, unreadable files, huge files.
-make_www() {
-    WWW=$(mktemp -d "${TMPDIR:-/tmp}/www.XXXXXX")
-    chmod 755 "$WWW"
-    cp -R "$ROOT/tests/fixtures/www/." "$WWW/"
-}
-
-remove_www() {
-    [ -z "${WWW:-}" ] || rm -rf "$WWW"
-}
-
 
 # mtime FILE: the file's modification time in seconds (GNU, then BSD stat).
 mtime() {

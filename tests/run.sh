@@ -61,11 +61,11 @@ for step in "$@"; do
         exit 1
     fi
     files=$(files_for_step "$step") || exit 1
-    if [ -x "build/test-parser-step$step" ]; then
-        echo "== step$step: parser unit tests"
-        if "build/test-parser-step$step" >"$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
-        cat "$log"
-    fi
+    for unit in build/test-*-step"$step"; do
+        [ -x "$unit" ] || continue
+        echo "== step$step: $unit"
+        if "$unit"; then passed=$((passed + 1)); else failed=$((failed + 1)) status=1; fi
+    done
     echo "== step$step: $(echo $files)"
     # shellcheck disable=SC2086
     STEP=$step "$bats" --formatter tap $files | tee "$log"

@@ -1,11 +1,11 @@
 /*
- * test_parser — table-driven unit tests for the request parser of one step
+ * test_request — table-driven unit tests for the request parser of one step
  * (step03-parser/request.c and its copies in later steps). Every case is
  * parsed whole, split in two at every byte, and fed one byte at a time; all
  * must agree. Each parse reads a buffer malloc'd to the exact size, so
  * under SANITIZE=1 AddressSanitizer catches any read past the end.
  *
- *     make build/test-parser-step03 && build/test-parser-step03
+ *     make build/test-request-step03 && build/test-request-step03
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,38 @@
+#!/usr/bin/env bats
+# steps: 04-
+# A real browser: headless Chromium loads the fixture site, and the DOM it
+# dumps after the page's script has run says the style sheet, the script
+# and the image all arrived.
+
+load helpers
+load www
+
+# dump_dom URL: run headless Chromium on URL (a fresh profile, no network
+# but this machine) and set output to the DOM after the page has loaded.
+dump_dom() {
+    local chromium
+    chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+        skip "no chromium (Debian: apt install chromium)"
+    run timeout 60 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-quic --user-data-dir="$T/profile" --virtual-time-budget=5000 --dump-dom "$1"
+    [ "$status" -eq 0 ] || fail "chromium exit $status: $output"
+}
+
+@test "browser: headless Chromium loads the page, its CSS, script and image" {
+    start_server -d "$WWW"
+    dump_dom "http://127.0.0.1:$PORT/"
+    [[ $output == *'<p id="status">script ran; css loaded; image loaded</p>'* ]] ||
+        fail "the page's status:" "$(grep -o '<p id="status">[^<]*' <<<"$output")"
+    for path in / /css/style.css /js/app.js /img/dot.png; do
+        await_output "\"GET $path HTTP/1\\.1\" 200 "
+    done
+}
+
+@test "browser: Chromium follows the redirect to a directory listing" {
+    start_server -d "$WWW"
+    dump_dom "http://127.0.0.1:$PORT/noindex"
+    [[ $output == *'<h1>Index of /noindex/</h1>'* ]] || fail "$output"
+    [[ $output == *'<a href="caf%C3%A9.txt">café.txt</a>'* ]] || fail "$output"
+    await_output '"GET /noindex HTTP/1\.1" 301 '
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# steps: 04-
+# No request reads a byte outside the document root: traversal payloads,
+# dotfiles, symlinks out of the root, FIFOs and unreadable files. What git
+# cannot hold is made here, in a copy of the fixture site.
+
+load helpers
+load www
+
+setup_file() {
+    make_www
+    export WWW
+    OUTSIDE=$(mktemp -d "${TMPDIR:-/tmp}/outside.XXXXXX")
+    export OUTSIDE
+    chmod 755 "$OUTSIDE"
+    printf 'SECRET outside the root\n' >"$OUTSIDE/secret.txt"
+    mkdir -p "$WWW/.git"
+    printf 'ref: refs/heads/main\n' >"$WWW/.git/HEAD"
+    ln -s "$OUTSIDE/secret.txt" "$WWW/link-out.txt"
+    ln -s "$OUTSIDE" "$WWW/dir-out"
+    ln -s notes.txt "$WWW/link-in.txt"
+    ln -s /dev/zero "$WWW/zero"
+    mkfifo "$WWW/fifo.txt"
+    printf 'not for you\n' >"$WWW/unreadable.txt"
+    chmod 000 "$WWW/unreadable.txt"
+    # A sibling directory whose name starts with the root's name.
+    mkdir -p "$WWW-secret"
+    printf 'SECRET beside the root\n' >"$WWW-secret/file.txt"
+    ln -s "$WWW-secret/file.txt" "$WWW/link-sibling.txt"
+}
+
+teardown_file() {
+    rm -rf "$OUTSIDE" "$WWW-secret"
+    remove_www
+}
+
+# refused: the response is 400 or 404 and shows no secret.
+refused() {
+    split_response || return 1
+    [[ $(status_line) =~ ^HTTP/1\.1\ (400|404)\  ]] || fail "status: $(status_line)" || return 1
+    ! grep -q 'SECRET\|root:' "$BODY" || fail "a secret was served:" "$(cat "$BODY")"
+}
+
+@test "path-safety: 25 traversal payloads, sent as raw bytes, are refused" {
+    start_server -d "$WWW"
+    local name=${WWW##*/} payload
+    while IFS= read -r payload; do
+        request "GET $payload HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        refused || fail "GET $payload"
+    done <<LIST
+/../../../../../../etc/passwd
+/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd
+/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd
+/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd
+/..%2F..%2F..%2F..%2Fetc/passwd
+/%252e%252e/%252e%252e/etc/passwd
+/%252e%252e%252f%252e%252e%252fetc%252fpasswd
+/..\\\\..\\\\..\\\\etc\\\\passwd
+/%5c..%5c..%5c..%5cetc%5cpasswd
+/docs/../../../../etc/passwd
+/docs/..%2f..%2f..%2f..%2fetc/passwd
+/./../../../../etc/passwd
+/.%2e/.%2e/.%2e/.%2e/etc/passwd
+/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd
+/....//....//....//etc/passwd
+/..;/..;/..;/etc/passwd
+/../$name-secret/file.txt
+/%2e%2e/$name-secret/file.txt
+http://localhost/../../../../etc/passwd
+http://localhost/%2e%2e/%2e%2e/%2e%2e/etc/passwd
+/link-out.txt
+/dir-out/secret.txt
+/dir-out/
+/zero
+/link-sibling.txt
+LIST
+}
+
+@test "path-safety: //etc/passwd and %2fetc%2fpasswd stay inside the root" {
+    start_server -d "$WWW"
+    for payload in //etc/passwd /%2fetc%2fpasswd ///etc//passwd; do
+        request "GET $payload HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        check_error "404 Not Found" "no such file" || fail "GET $payload"
+    done
+}
+
+@test "path-safety: NUL and backslashes get 400" {
+    start_server -d "$WWW"
+    rejected() {
+        request "GET $1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        check_error "400 Bad Request" "$2"
+    }
+    rejected '/notes.txt%00.png' '%00'
+    rejected '/a\\\\b' 'backslash'
+    rejected '/a%5cb' 'backslash'
+}
+
+@test "path-safety: the Host header cannot choose the files" {
+    start_server -d "$WWW"
+    request 'GET /notes.txt HTTP/1.1\r\nHost: ../../etc\r\nConnection: close\r\n\r\n'
+    check_error "400 Bad Request" "Host"
+    request 'GET http://elsewhere/notes.txt HTTP/1.1\r\nHost: ../x\r\nConnection: close\r\n\r\n'
+    check_error "400 Bad Request" "Host"
+    request 'GET http://elsewhere/notes.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+    check_response "HTTP/1.1 200 OK"
+    cmp "$WWW/notes.txt" "$BODY"
+}
+
+@test "path-safety: dotfiles and dot-directories get 404, and are not listed" {
+    start_server -d "$WWW"
+    for path in /.env /.git/HEAD /.git/ /.git /noindex/.hidden /%2eenv /empty-dir/.keep; do
+        get "$path"
+        check_error "404 Not Found" "no such file" || fail "GET $path"
+    done
+    get /empty-dir/
+    check_response "HTTP/1.1 200 OK"
+    ! grep -q 'keep' "$BODY" || fail "a dotfile is listed"
+}
+
+@test "path-safety: a symlink inside the root is served" {
+    start_server -d "$WWW"
+    get /link-in.txt
+    check_response "HTTP/1.1 200 OK"
+    cmp "$WWW/notes.txt" "$BODY"
+}
+
+@test "path-safety: a FIFO gets 403 and never blocks the server" {
+    start_server -d "$WWW"
+    get /fifo.txt
+    check_error "403 Forbidden" "not a regular file"
+    request 'HEAD /fifo.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+    check_head "HTTP/1.1 403 Forbidden"
+    get /notes.txt
+    check_response "HTTP/1.1 200 OK"
+}
+
+@test "path-safety: an unreadable file gets 403" {
+    if [ "$(id -u)" -eq 0 ]; then
+        # root reads any file: run the server as nobody instead.
+        command -v setpriv >/dev/null || skip "running as root without setpriv (util-linux)"
+        SERVER_WRAPPER="setpriv --reuid=nobody --regid=$(id -gn nobody) --clear-groups"
+    fi
+    start_server -d "$WWW"
+    get /unreadable.txt
+    check_error "403 Forbidden" "may not be read"
+}
