@@ -97,10 +97,10 @@ await_output() {
 # the connection) and T0/T1, the seconds before and after; these are lost
 # when send runs at the end of a pipe (a subshell).
 send() {
-    T0=$(date +%s)
+    printf -v T0 '%(%s)T' -1
     CLIENT_STATUS=0
     "$CLIENT" "$@" "$PORT" >"$RESPONSE" || CLIENT_STATUS=$?
-    T1=$(date +%s)
+    printf -v T1 '%(%s)T' -1
 }
 
 # request TEXT [CLIENT-OPTIONS...]: send TEXT with its backslash escapes
@@ -124,14 +124,17 @@ get() {
 # ---- reading the response ----
 
 # split_response: $RESPONSE into $HEAD (status line, header lines and the
-# empty line, CRLFs kept) and $BODY (the bytes after the empty line).
+# empty line, CRLFs kept) and $BODY (the bytes after the empty line). Sets
+# NO_CRLF to the first head line that does not end in CRLF, if any.
 split_response() {
-    local line n=0
-    : >"$HEAD"
+    local line head="" n=0
+    NO_CRLF=
     while IFS= read -r line; do
         n=$((n + ${#line} + 1))
-        printf '%s\n' "$line" >>"$HEAD"
+        head+=$line$'\n'
+        [[ $line == *$'\r' ]] || NO_CRLF=${NO_CRLF:-${line:-(an empty line)}}
         if [ "$line" = $'\r' ] || [ -z "$line" ]; then
+            printf '%s' "$head" >"$HEAD"
             tail -c +$((n + 1)) "$RESPONSE" >"$BODY"
             return 0
         fi
@@ -141,24 +144,27 @@ split_response() {
 
 # status_line: the response's first line, without its CRLF.
 status_line() {
-    head -n 1 "$RESPONSE" | tr -d '\r'
+    local line=
+    IFS= read -r line <"$RESPONSE"
+    printf '%s\n' "${line%$'\r'}"
 }
 
 # header NAME: the value of the first header field NAME (any case) in $HEAD,
 # without surrounding whitespace or the CR; fails if there is none.
 header() {
-    local line name value
-    while IFS= read -r line; do
-        line=${line%$'\r'}
-        name=${line%%:*}
-        [ "$name" != "$line" ] || continue
-        if [ "$(echo "$name" | tr 'A-Z' 'a-z')" = "$(echo "$1" | tr 'A-Z' 'a-z')" ]; then
-            value=${line#*:}
-            value=${value#"${value%%[! $'\t']*}"}
-            printf '%s\n' "${value%"${value##*[! $'\t']}"}"
+    local want=${1,,} line name
+    {
+        read -r line # the status line
+        while IFS= read -r line; do
+            line=${line%$'\r'}
+            name=${line%%:*}
+            [ "$name" != "$line" ] && [ "${name,,}" = "$want" ] || continue
+            line=${line#*:}
+            line=${line#"${line%%[! $'\t']*}"}
+            printf '%s\n' "${line%"${line##*[! $'\t']}"}"
             return 0
-        fi
-    done < <(tail -n +2 "$HEAD")
+        done
+    } <"$HEAD"
     fail "no $1 header in:" "$(cat "$HEAD")"
 }
 
@@ -167,21 +173,21 @@ has_header() {
     tail -n +2 "$HEAD" | grep -qi "^$1:"
 }
 
-# http_date EPOCH: EPOCH as an IMF-fixdate (GNU date, then BSD date).
+# http_date EPOCH: EPOCH as an IMF-fixdate, by bash's own strftime().
 http_date() {
-    date -u -d "@$1" '+%a, %d %b %Y %H:%M:%S GMT' 2>/dev/null ||
-        date -u -r "$1" '+%a, %d %b %Y %H:%M:%S GMT'
+    TZ=UTC0 printf '%(%a, %d %b %Y %H:%M:%S GMT)T\n' "$1"
 }
 
 # check_date: the Date header is an IMF-fixdate (RFC 9110 §5.6.7) naming a
 # second between T0 and T1, when the request was sent and answered.
 check_date() {
-    local date t
+    local date t want
     date=$(header Date) || return 1
     [[ $date =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] ||
         fail "Date is not an IMF-fixdate: '$date'" || return 1
     for ((t = T0; t <= T1; t++)); do
-        [ "$date" = "$(http_date "$t")" ] && return 0
+        TZ=UTC0 printf -v want '%(%a, %d %b %Y %H:%M:%S GMT)T' "$t"
+        [ "$date" = "$want" ] && return 0
     done
     fail "Date '$date' is not the time of the request ($(http_date "$T0"))"
 }
@@ -191,34 +197,35 @@ check_date() {
 check_head() {
     split_response || return 1
     [ "$(status_line)" = "$1" ] || fail "status line '$(status_line)', want '$1'" || return 1
-    if grep -qv $'\r$' "$HEAD"; then
-        fail "a head line does not end in CRLF:" "$(grep -v $'\r$' "$HEAD")"
-        return 1
-    fi
+    [ -z "$NO_CRLF" ] || fail "a head line does not end in CRLF: $NO_CRLF" || return 1
     check_date || return 1
     [ "$(header Server)" = "$SERVER_NAME" ] || fail "Server: $(header Server)"
 }
 
 # check_response STATUS-LINE: check_head, and Content-Length equals the
-# body's size in bytes.
+# body's size in bytes, which it leaves in BODY_SIZE.
 check_response() {
     check_head "$1" || return 1
-    local length size
+    local length
     length=$(header Content-Length) || return 1
-    size=$(wc -c <"$BODY" | tr -d ' ')
-    [ "$length" = "$size" ] || fail "Content-Length $length, but the body has $size bytes"
+    BODY_SIZE=$(wc -c <"$BODY")
+    BODY_SIZE=${BODY_SIZE//[!0-9]/}
+    [ "$length" = "$BODY_SIZE" ] || fail "Content-Length $length, but the body has $BODY_SIZE bytes"
 }
 
 # check_error STATUS-LINE WHAT: an error response as COURSE.md defines it:
 # text/plain, the connection closed, the body "CODE Reason" and a line
 # saying what was wrong, matching the extended regex WHAT.
 check_error() {
+    local lines
     check_response "HTTP/1.1 $1" || return 1
     [ "$(header Content-Type)" = "text/plain; charset=utf-8" ] || fail "Content-Type: $(header Content-Type)" || return 1
     [ "$(header Connection)" = close ] || fail "Connection: $(header Connection)" || return 1
-    [ "$(head -n 1 "$BODY")" = "$1" ] || fail "body's first line: $(head -n 1 "$BODY")" || return 1
-    [ "$(wc -l <"$BODY" | tr -d ' ')" = 2 ] || fail "the body is not two lines:" "$(cat "$BODY")" || return 1
-    tail -n 1 "$BODY" | grep -qE -- "$2" || fail "body's second line: $(tail -n 1 "$BODY"), want /$2/"
+    mapfile -t lines <"$BODY"
+    [ "${#lines[@]}" = 2 ] && [ $((${#lines[0]} + ${#lines[1]} + 2)) = "$BODY_SIZE" ] ||
+        fail "the body is not two lines, each ending in LF:" "$(cat "$BODY")" || return 1
+    [ "${lines[0]}" = "$1" ] || fail "body's first line: ${lines[0]}" || return 1
+    [[ ${lines[1]} =~ $2 ]] || fail "body's second line: ${lines[1]}, want /$2/"
 }
 
 # mtime FILE: the file's modification time in seconds (GNU, then BSD stat).

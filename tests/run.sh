@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 # Print the path of a bats-core >= 1.5: from PATH, or fetched into build/.
 find_bats() {
     local v
-    for b in bats build/bats/node_modules/.bin/bats build/bats-core/bin/bats; do
+    for b in bats build/bats/node_modules/bats/bin/bats build/bats-core/bin/bats; do
         command -v "$b" >/dev/null 2>&1 || continue
         v=$("$b" --version 2>/dev/null | sed -n 's/^Bats \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
         set -- $v
@@ -22,7 +22,7 @@ find_bats() {
     echo "tests: bats-core >= 1.5 not found; fetching it into build/ ..." >&2
     if command -v npm >/dev/null 2>&1 &&
         npm install --silent --no-audit --no-fund --prefix build/bats bats >&2; then
-        echo build/bats/node_modules/.bin/bats
+        echo build/bats/node_modules/bats/bin/bats
         return 0
     fi
     if command -v git >/dev/null 2>&1 &&
