@@ -17,7 +17,7 @@ endif
 # Everything that decides how a binary is built; a change rebuilds them all.
 BUILD_ID := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
 
-.PHONY: all help test fuzz check check-compilers check-docs check-diffs diffs clean FORCE
+.PHONY: all help test fuzz bench check check-compilers check-docs check-diffs diffs clean FORCE
 all: $(BINS)
 
 help:
@@ -27,6 +27,7 @@ help:
 	@echo 'make test-stepNN      run the tests that apply to one step'
 	@echo 'make check            what CI runs beyond make test: compilers, sanitizers, docs, diffs'
 	@echo 'make fuzz             fuzz the parser of each step for FUZZ_SECONDS (60) with libFuzzer'
+	@echo 'make bench            the file servers against nginx and lighttpd, with wrk'
 	@echo 'make diffs            regenerate docs/diffs/stepNN.diff'
 	@echo 'make check-docs       check the code excerpts and links in docs/'
 	@echo 'make clean            remove what the build made'
@@ -79,6 +80,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 fuzz:
 	@bash tests/fuzz.sh $(FUZZ_CC) $(FUZZ_SECONDS) $(foreach n,$(PARSER_STEPS),$(wildcard step$(n)-*))
+
+# Same-run ratios against nginx and lighttpd (wrk); never part of the tests.
+bench: $(BINS)
+	@bash tests/bench.sh $(filter-out 01 02 03,$(STEPS))
 
 check-compilers:
 	@bash tests/check-compilers.sh $(STEP_DIRS)
