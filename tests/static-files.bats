@@ -118,7 +118,7 @@ LIST
 @test "static-files: POST, PUT and DELETE get 405 with Allow; other methods 501" {
     start_server -d "$WWW"
     for method in POST PUT DELETE; do
-        request "$method /notes.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+        request "$method /notes.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         check_error "405 Method Not Allowed" "GET or HEAD"
         [ "$(header Allow)" = "GET, HEAD" ] || fail "$method: Allow: $(header Allow)"
     done
