@@ -36,3 +36,13 @@ dump_dom() {
     [[ $output == *'<a href="caf%C3%A9.txt">café.txt</a>'* ]] || fail "$output"
     await_output '"GET /noindex HTTP/1\.1" 301 '
 }
+
+@test "browser: Chromium browses the repository itself: .git hidden, C shown as text" {
+    start_server -d "$ROOT"
+    dump_dom "http://127.0.0.1:$PORT/"
+    [[ $output == *'<a href="README.md">README.md</a>'* ]] || fail "$output"
+    [[ $output == *'<a href="tests/">tests/</a>'* ]] || fail "$output"
+    [[ $output != *'.git'* ]] || fail "a dotfile is listed: $output"
+    dump_dom "http://127.0.0.1:$PORT/step04-static-files/files.c"
+    [[ $output == *'int files_resolve(const char *root'* ]] || fail "files.c is not shown as text: $output"
+}
