@@ -161,14 +161,17 @@ static int month(const char *p)
     return -1;
 }
 
-/* Build *t from the parts; returns 0 or -1 if one is out of range.
- * hms points at "HH:MM:SS". */
+/* Build *t from the parts; returns 0 or -1 if one is out of range (a
+ * 31 February too). hms points at "HH:MM:SS". */
 static int make_time(int year, int mon, int day, const char *hms, time_t *t)
 {
+    static const int month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int h = digits(hms, 2, 0), m = digits(hms + 3, 2, 0), s = digits(hms + 6, 2, 0);
+    int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
 
-    if (year < 0 || mon < 1 || day < 1 || day > 31 || h < 0 || h > 23 || m < 0 ||
-        m > 59 || s < 0 || s > 60 || hms[2] != ':' || hms[5] != ':')
+    if (year < 0 || mon < 1 || day < 1 || day > month_days[mon - 1] ||
+        (mon == 2 && day == 29 && !leap) || h < 0 || h > 23 || m < 0 || m > 59 ||
+        s < 0 || s > 60 || hms[2] != ':' || hms[5] != ':')
         return -1;
     *t = (time_t)(days_from_civil(year, mon, day) * 86400 + h * 3600 + m * 60 + s);
     return 0;

@@ -37,6 +37,8 @@ static void test_dates(void)
         "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 08:49:37 GMT ", "Sunday, 06-Nov-1994 08:49:37 GMT",
         "Sun Nov 6 08:49:37 1994", "Sun, 06 Nov 19x4 08:49:37 GMT",
+        "Tue, 31 Feb 2026 08:49:37 GMT", "Sun, 29 Feb 2026 08:49:37 GMT",
+        "Thu, 31 Apr 2026 08:49:37 GMT", "Mon, 29 Feb 2100 00:00:00 GMT",
     };
     time_t t;
 
@@ -48,6 +50,8 @@ static void test_dates(void)
     check(files_parse_date("Thu, 01 Jan 1970 00:00:00 GMT", 29, &t) == 0 && t == 0, "the epoch", "1970");
     check(files_parse_date("Thu, 29 Feb 2024 23:59:59 GMT", 29, &t) == 0 && t == 1709251199,
           "a leap day", "2024-02-29");
+    check(files_parse_date("Tue, 29 Feb 2000 00:00:00 GMT", 29, &t) == 0 && t == 951782400,
+          "a leap day of a year divisible by 400", "2000-02-29");
     check(files_parse_date("Thursday, 01-Jan-70 00:00:00 GMT", 32, &t) == 0 && t == 0,
           "RFC 850, year 70 is 1970", "70");
     check(files_parse_date("Saturday, 01-Jan-00 00:00:00 GMT", 32, &t) == 0 && t == 946684800,
