@@ -52,8 +52,8 @@ check_304() {
     validators
     local t rfc850 asctime
     t=$(mtime "$WWW/notes.txt")
-    rfc850=$(date -u -d "@$t" '+%A, %d-%b-%y %H:%M:%S GMT' 2>/dev/null || date -u -r "$t" '+%A, %d-%b-%y %H:%M:%S GMT')
-    asctime=$(date -u -d "@$t" '+%a %b %e %H:%M:%S %Y' 2>/dev/null || date -u -r "$t" '+%a %b %e %H:%M:%S %Y')
+    rfc850=$(utc_date "$RFC850_DATE" "$t")
+    asctime=$(utc_date "$ASCTIME_DATE" "$t")
     for value in "$LAST_MODIFIED" "$rfc850" "$asctime" "$(http_date $((t + 3600)))"; do
         get /notes.txt "If-Modified-Since: $value"
         check_304 || fail "If-Modified-Since: $value"

@@ -116,7 +116,7 @@ request() {
 # header lines. It asks to close, so every step ends the connection after it.
 get() {
     local target=${1:-/} extra="" h
-    shift
+    [ $# -eq 0 ] || shift
     for h in "$@"; do extra+="$h\r\n"; done
     request "GET $target HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n$extra\r\n"
 }
@@ -173,9 +173,20 @@ has_header() {
     tail -n +2 "$HEAD" | grep -qi "^$1:"
 }
 
-# http_date EPOCH: EPOCH as an IMF-fixdate, by bash's own strftime().
+# utc_date FORMAT EPOCH: EPOCH in UTC as strftime() FORMAT gives it, by
+# bash's own printf (no date(1): GNU and BSD differ).
+utc_date() {
+    TZ=UTC0 printf "%($1)T\n" "$2"
+}
+
+# The three HTTP date formats (RFC 9110 §5.6.7).
+IMF_FIXDATE='%a, %d %b %Y %H:%M:%S GMT'
+RFC850_DATE='%A, %d-%b-%y %H:%M:%S GMT'
+ASCTIME_DATE='%a %b %e %H:%M:%S %Y'
+
+# http_date EPOCH: EPOCH as an IMF-fixdate.
 http_date() {
-    TZ=UTC0 printf '%(%a, %d %b %Y %H:%M:%S GMT)T\n' "$1"
+    utc_date "$IMF_FIXDATE" "$1"
 }
 
 # check_date: the Date header is an IMF-fixdate (RFC 9110 §5.6.7) naming a
@@ -186,7 +197,7 @@ check_date() {
     [[ $date =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] ||
         fail "Date is not an IMF-fixdate: '$date'" || return 1
     for ((t = T0; t <= T1; t++)); do
-        TZ=UTC0 printf -v want '%(%a, %d %b %Y %H:%M:%S GMT)T' "$t"
+        TZ=UTC0 printf -v want "%($IMF_FIXDATE)T" "$t"
         [ "$date" = "$want" ] && return 0
     done
     fail "Date '$date' is not the time of the request ($(http_date "$T0"))"

@@ -290,8 +290,8 @@ static void check_fields(const struct parser_case *c, const char *buf, size_t le
         check(req.query != NULL && req.query_len == strlen(c->query) && memcmp(req.query, c->query, req.query_len) == 0, c, "whole", "query");
     check(req.version_major == 1 && req.version_minor == c->minor, c, "whole", "version");
     check(req.content_length == c->length, c, "whole", "content length");
-    if (c->headers > 0 || c->method != NULL)
-        check(req.num_headers == c->headers || c->method == NULL, c, "whole", "header count");
+    if (c->method != NULL) /* the long cases give no counts */
+        check(req.num_headers == c->headers, c, "whole", "header count");
 }
 
 static void run_case(const struct parser_case *c)
