@@ -47,8 +47,12 @@ step$(1): $$(wildcard step$(1)-*/*.c step$(1)-*/*.h) build/flags
 endef
 $(foreach n,$(STEPS),$(eval $(call step_rule,$(n))))
 
-build/client: tests/client.c build/flags
+build/client: tests/client.c tests/loopback.h build/flags
 	$(CC) $(ALL_CFLAGS) -o $@ tests/client.c $(LDFLAGS)
+
+# make bench's holder of idle keep-alive connections, for (d).
+build/idle: tests/idle.c tests/loopback.h build/flags
+	$(CC) $(ALL_CFLAGS) -o $@ tests/idle.c $(LDFLAGS)
 
 # C unit tests: tests/test_MODULE.c, built against each step that has
 # MODULE.c (request.c from step03, files.c from step04), with the step's
@@ -56,18 +60,24 @@ build/client: tests/client.c build/flags
 UNIT_MODULES := request files
 UNIT_TESTS := $(foreach m,$(UNIT_MODULES),$(foreach n,$(STEPS),\
     $(if $(wildcard step$(n)-*/$(m).c),build/test-$(m)-step$(n))))
+# tests/test_chunked.c: request.c's chunked-body decoder, from the step whose
+# request.h first defines HTTP_CHUNK_LINE_MAX (step05) on.
+CHUNKED_STEPS := $(foreach n,$(STEPS),\
+    $(if $(shell grep -ls HTTP_CHUNK_LINE_MAX step$(n)-*/request.h),$(n)))
+UNIT_TESTS += $(foreach n,$(CHUNKED_STEPS),build/test-chunked-step$(n))
+UNIT_NAMES := $(UNIT_MODULES) chunked
 define unit_rule
-build/test-$(1)-step$(2): tests/test_$(1).c $$(wildcard step$(2)-*/*.[ch]) build/flags
+build/test-$(1)-step$(2): tests/test_$(1).c tests/unit.h $$(wildcard step$(2)-*/*.[ch]) build/flags
 	$$(CC) $$(ALL_CFLAGS) -I $$(wildcard step$(2)-*) -o $$@ tests/test_$(1).c \
 	    $$(filter-out %/server.c,$$(wildcard step$(2)-*/*.c)) $$(LDFLAGS)
 endef
-$(foreach m,$(UNIT_MODULES),$(foreach n,$(STEPS),$(eval $(call unit_rule,$(m),$(n)))))
+$(foreach m,$(UNIT_NAMES),$(foreach n,$(STEPS),$(eval $(call unit_rule,$(m),$(n)))))
 PARSER_STEPS := $(foreach n,$(STEPS),$(if $(wildcard step$(n)-*/request.c),$(n)))
 
 test: $(BINS) build/client $(UNIT_TESTS)
 	@bash tests/run.sh $(STEPS)
 
-test-step%: step% build/client $$(filter $(foreach m,$(UNIT_MODULES),build/test-$(m)-step$$*),$(UNIT_TESTS))
+test-step%: step% build/client $$(filter $(foreach m,$(UNIT_NAMES),build/test-$(m)-step$$*),$(UNIT_TESTS))
 	@bash tests/run.sh $*
 
 check: check-compilers check-docs check-diffs
@@ -85,7 +95,7 @@ fuzz:
 	@bash tests/fuzz.sh $(FUZZ_CC) $(FUZZ_SECONDS) $(foreach n,$(FUZZ_STEPS),$(wildcard step$(n)-*))
 
 # Same-run ratios against nginx and lighttpd (wrk); never part of the tests.
-bench: $(BINS)
+bench: $(BINS) build/idle
 	@bash tests/bench.sh $(filter-out 01 02 03,$(STEPS))
 
 check-compilers:

@@ -6,18 +6,7 @@
 
 load helpers
 load www
-
-# dump_dom URL: run headless Chromium on URL (a fresh profile, no network
-# but this machine) and set output to the DOM after the page has loaded.
-dump_dom() {
-    local chromium
-    chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
-        skip "no chromium (Debian: apt install chromium)"
-    run timeout 60 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --disable-quic --user-data-dir="$T/profile" --virtual-time-budget=5000 --dump-dom "$1"
-    [ "$status" -eq 0 ] || fail "chromium exit $status: $output"
-}
+load chromium
 
 @test "browser: headless Chromium loads the page, its CSS, script and image" {
     start_server -d "$WWW"

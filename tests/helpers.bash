@@ -78,6 +78,18 @@ stop_server() {
     [ -n "$alive" ] || fail "./step$STEP exited during the test; stderr: $(cat "$T/stderr")"
 }
 
+# stop_summary: stop the server (stop_server) and set CONNECTIONS and
+# REQUESTS from the line "stopped: N connections, M requests" that it
+# prints last on SIGTERM (step05 on).
+stop_summary() {
+    stop_server || return 1
+    local last
+    last=$(tail -n 1 "$T/stdout")
+    [[ $last =~ ^stopped:\ ([0-9]+)\ connections,\ ([0-9]+)\ requests$ ]] ||
+        fail "the server's last line is not 'stopped: N connections, M requests': $last" || return 1
+    CONNECTIONS=${BASH_REMATCH[1]} REQUESTS=${BASH_REMATCH[2]}
+}
+
 # server_alive: the server process still runs.
 server_alive() {
     kill -0 "$SERVER_PID" 2>/dev/null
@@ -88,6 +100,20 @@ server_alive() {
 await_output() {
     timeout 5 tail -n +1 -f "$T/stdout" | grep -qE -m 1 -- "$1" ||
         fail "no line matching '$1' in the server's stdout:" "$(cat "$T/stdout")"
+}
+
+# need_tool HINT COMMAND...: set TOOL to the path of the first COMMAND
+# installed, looking in the sbin directories too (Debian keeps nginx there,
+# out of a user's PATH). None: skip the test with HINT (how to install
+# one), except under CI (CI=true), where .ci/run installs them: fail.
+need_tool() {
+    local hint=$1 cmd
+    shift
+    for cmd in "$@"; do
+        TOOL=$(PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin command -v "$cmd") && return 0
+    done
+    [ "${CI:-}" != true ] || fail "no $1, and CI=true: .ci/run should install it ($hint)" || return 1
+    skip "no $1 ($hint)"
 }
 
 # ---- talking to it ----
@@ -214,14 +240,53 @@ check_head() {
 }
 
 # check_response STATUS-LINE: check_head, and Content-Length equals the
-# body's size in bytes, which it leaves in BODY_SIZE.
+# body's size in bytes, which it leaves in BODY_SIZE. A chunked response
+# (step05's listings for HTTP/1.1) has no Content-Length: its body must
+# decode (dechunk), and $BODY becomes the decoded body.
 check_response() {
     check_head "$1" || return 1
     local length
+    if [ "$(header Transfer-Encoding 2>/dev/null)" = chunked ]; then
+        ! has_header Content-Length || fail "both Content-Length and Transfer-Encoding" || return 1
+        dechunk "$BODY" "$T/dechunked" || return 1
+        mv "$T/dechunked" "$BODY"
+        BODY_SIZE=$(wc -c <"$BODY")
+        BODY_SIZE=${BODY_SIZE//[!0-9]/}
+        return 0
+    fi
     length=$(header Content-Length) || return 1
     BODY_SIZE=$(wc -c <"$BODY")
     BODY_SIZE=${BODY_SIZE//[!0-9]/}
     [ "$length" = "$BODY_SIZE" ] || fail "Content-Length $length, but the body has $BODY_SIZE bytes"
+}
+
+# dechunk IN OUT: decode the chunked body in file IN into OUT, strictly
+# (RFC 9112 §7.1): hex sizes, every line ending in CRLF, CRLF after each
+# chunk's data, no trailer, nothing after the end. For text bodies (bash
+# drops NUL bytes).
+dechunk() {
+    local fd line size data out=""
+    exec {fd}<"$1"
+    while :; do
+        IFS= read -r line <&"$fd" || { exec {fd}<&-; fail "the chunked body ends early"; return 1; }
+        [[ $line =~ ^([0-9a-fA-F]{1,8})$'\r'$ ]] || { exec {fd}<&-; fail "a bad chunk-size line: '$line'"; return 1; }
+        size=$((16#${BASH_REMATCH[1]}))
+        [ "$size" -gt 0 ] || break
+        IFS= read -r -N "$size" data <&"$fd"
+        out+=$data
+        IFS= read -r -N 2 line <&"$fd"
+        [ "${#data}" -eq "$size" ] && [ "$line" = $'\r\n' ] ||
+            { exec {fd}<&-; fail "chunk data of $size bytes not followed by CRLF"; return 1; }
+    done
+    IFS= read -r line <&"$fd"
+    [ "$line" = $'\r' ] || { exec {fd}<&-; fail "no empty line after the last chunk: '$line'"; return 1; }
+    if IFS= read -r -N 1 line <&"$fd"; then
+        exec {fd}<&-
+        fail "bytes after the chunked body"
+        return 1
+    fi
+    exec {fd}<&-
+    printf '%s' "$out" >"$2"
 }
 
 # check_error STATUS-LINE WHAT: an error response as COURSE.md defines it:

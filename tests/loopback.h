@@ -1,0 +1,42 @@
+/*
+ * loopback.h — shared by the test tools (client.c, idle.c): a TCP
+ * connection to the server under test on 127.0.0.1.
+ */
+#ifndef LOOPBACK_H
+#define LOOPBACK_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Connect to 127.0.0.1:port with Nagle off, so each write leaves at once.
+ * Returns the socket, or -1 with errno set. */
+static int loopback_connect(long port)
+{
+    struct sockaddr_in addr;
+    int one = 1, saved, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) {
+        while (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+            if (errno != EINTR)
+                goto fail;
+        return fd;
+    }
+fail:
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+#endif

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# steps: 05-
+# One poll() loop serves every client: slow, stalled and vanished clients
+# never delay the others, every descriptor is released, and SIGTERM ends
+# the server cleanly with a summary.
+
+load helpers
+load www
+load keepalive
+
+# open_idle N [TEXT]: open N connections from bash, each sending TEXT (or
+# nothing), and keep them in the array IDLE.
+open_idle() {
+    local i fd
+    for ((i = 0; i < $1; i++)); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        [ -z "${2:-}" ] || printf '%b' "$2" >&"$fd"
+        IDLE+=("$fd")
+    done
+}
+
+# close_idle: close the connections of open_idle.
+close_idle() {
+    local fd
+    for fd in "${IDLE[@]}"; do exec {fd}>&-; done
+    IDLE=()
+}
+
+teardown() {
+    close_idle
+    stop_server
+}
+
+@test "slow-clients: 100 stalled connections do not delay a request" {
+    start_server -d "$WWW"
+    local base=
+    [ ! -d "/proc/$SERVER_PID/fd" ] || base=$(server_fds)
+    IDLE=()
+    open_idle 50
+    open_idle 50 'GET /notes.txt HTTP/1.1\r\nHost: a\r\nX-Slow:'
+    # Where /proc shows it, wait until the server holds all 100.
+    [ -z "$base" ] || await_fds $((base + 100))
+    talk "$(req GET /data.json 'Connection: close')" -t 1
+    check_file 1 data.json close
+    server_alive
+}
+
+@test "slow-clients: a client that never reads a 50 MiB file blocks no one" {
+    start_server -d "$WWW"
+    dd if=/dev/zero of="$WWW/huge.bin" bs=1048576 count=0 seek=50 2>/dev/null
+    IDLE=()
+    open_idle 2 "$(req GET /huge.bin)"
+    for _ in 1 2 3; do
+        talk "$(req GET /notes.txt)$(req GET /data.json 'Connection: close')" -t 1
+        check_file 1 notes.txt
+        check_file 2 data.json close
+    done
+}
+
+@test "slow-clients: SIGTERM exits 0 and counts connections and requests" {
+    start_server -d "$WWW"
+    talk "$(req GET /notes.txt)$NEXT$(req GET /data.json 'Connection: close')" -s "$NEXT"
+    talk "$(req GET /notes.txt)$(req GET /missing)$(req GET /data.json 'Connection: close')"
+    get /notes.txt
+    local pid=$SERVER_PID status=0
+    SERVER_PID=
+    kill -TERM "$pid"
+    wait "$pid" || status=$?
+    wait "$DRAIN_PID"
+    [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM; stderr: $(cat "$T/stderr")"
+    [ "$(tail -n 1 "$T/stdout")" = "stopped: 3 connections, 6 requests" ] ||
+        fail "last stdout line: $(tail -n 1 "$T/stdout")"
+}
+
+@test "slow-clients: no descriptor leaks after 2,000 connections" {
+    need_proc
+    start_server -d "$WWW"
+    local before
+    before=$(server_fds)
+    # 500 each: answered and closed; kept alive then dropped by the client;
+    # a partial request then dropped; a request then a reset.
+    "$CLIENT" -N 500 -t 5 "$PORT" < <(printf '%b' "$(req GET /notes.txt 'Connection: close')") >/dev/null
+    "$CLIENT" -N 500 -n "$PORT" < <(printf '%b' "$(req GET /notes.txt)") >/dev/null
+    "$CLIENT" -N 500 -n "$PORT" < <(printf 'GET /notes.txt HTTP/1.1\r\nHo') >/dev/null
+    "$CLIENT" -N 500 -r "$PORT" < <(printf '%b' "$(req GET /big.txt)") >/dev/null
+    # Answered, so every connection before it was accepted (accept takes
+    # them in order); then all must be released.
+    get /notes.txt
+    check_response "HTTP/1.1 200 OK"
+    await_fds "$before"
+}
+
+@test "slow-clients: a request trickling in byte by byte still times out at its deadline" {
+    start_server -d "$WWW" -t 1
+    local text line= sent=0 fd
+    printf -v text '%b' "$(req GET /notes.txt "X-Pad: $(printf '%080d' 0)")"
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    # A byte every 0.1 s at most (the read's timeout paces it): the whole
+    # request would take 10 s, and -t 1 counts from the connection's start,
+    # however steadily bytes come.
+    while ((sent < ${#text})); do
+        printf '%s' "${text:sent:1}" >&"$fd" 2>/dev/null || break
+        sent=$((sent + 1))
+        ! IFS= read -r -t 0.1 line <&"$fd" || break
+    done
+    exec {fd}>&-
+    [ "$line" = $'HTTP/1.1 408 Request Timeout\r' ] || fail "after $sent bytes: '$line'"
+    ((sent < ${#text})) || fail "the whole request went out before any answer"
+}
+
+@test "slow-clients: SIGTERM lets a response in flight finish and closes idle connections" {
+    start_server -d "$WWW"
+    # 64 MiB: more than the socket buffers hold, so the server is still
+    # sending it while this client does not read.
+    dd if=/dev/zero of="$WWW/huge.bin" bs=1048576 count=0 seek=64 2>/dev/null
+    local idle conn line pid=$SERVER_PID status=0
+    exec {idle}<>"/dev/tcp/127.0.0.1/$PORT"
+    exec {conn}<>"/dev/tcp/127.0.0.1/$PORT"
+    printf '%b' "$(req GET /huge.bin)" >&"$conn"
+    IFS= read -r -t 5 line <&"$conn"
+    [ "$line" = $'HTTP/1.1 200 OK\r' ] || fail "status line: '$line'"
+    SERVER_PID=
+    kill -TERM "$pid"
+    # The idle connection is closed at once (read sees its end: status 1),
+    # while the server still runs, the response unfinished.
+    IFS= read -r -t 5 _ <&"$idle" || status=$?
+    [ "$status" -eq 1 ] || fail "the idle connection was not closed (read: $status)"
+    kill -0 "$pid" || fail "the server exited with a response in flight"
+    timeout 10 cat <&"$conn" >"$T/rest"
+    exec {idle}>&- {conn}>&-
+    tail -c 67108864 "$T/rest" | cmp -s - "$WWW/huge.bin" || fail "the response was cut short"
+    status=0
+    wait "$pid" || status=$?
+    wait "$DRAIN_PID"
+    [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM; stderr: $(cat "$T/stderr")"
+    [ "$(tail -n 1 "$T/stdout")" = "stopped: 2 connections, 1 requests" ] ||
+        fail "last stdout line: $(tail -n 1 "$T/stdout")"
+}
