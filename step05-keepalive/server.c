@@ -266,10 +266,13 @@ static void progress(struct conn *c, size_t n)
 }
 
 /* Note that a response could not be sent or made (the client has gone,
- * no memory, the file could not be read): the connection will close. */
+ * no memory, the file could not be read): the connection will close. A
+ * client that went away is no error of the server's (the access log shows
+ * what it got), so only the others are printed. */
 static void send_failed(struct conn *c)
 {
-    fprintf(stderr, "send to %s: %s\n", c->ip, strerror(errno));
+    if (errno != EPIPE && errno != ECONNRESET)
+        fprintf(stderr, "send to %s: %s\n", c->ip, strerror(errno));
     c->failed = 1;
 }
 
@@ -1069,7 +1072,7 @@ static int conn_write(struct conn *c)
                 got = pread(c->file, out, want, c->file_pos);
             while (got < 0 && errno == EINTR);
             if (got <= 0) { /* an error, or the file shrank since fstat() */
-                fprintf(stderr, "read: %s\n", got == 0 ? "the file shrank" : strerror(errno));
+                fprintf(stderr, "pread: %s\n", got == 0 ? "the file shrank" : strerror(errno));
                 return -1;
             }
             if (transmit(c, out, 0, (size_t)got) < 0)
@@ -1220,19 +1223,24 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* Set up the self-pipe and SIGINT/SIGTERM. Returns 0, or -1 with errno set. */
+/* Set up the self-pipe and SIGINT/SIGTERM. Returns 0, or -1 after
+ * printing which call failed. */
 static int catch_signals(void)
 {
     struct sigaction sa;
 
     if (pipe(wake_pipe) < 0 || set_nonblocking(wake_pipe[0]) < 0 ||
-        set_nonblocking(wake_pipe[1]) < 0)
+        set_nonblocking(wake_pipe[1]) < 0) {
+        fprintf(stderr, "pipe: %s\n", strerror(errno));
         return -1;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+        fprintf(stderr, "sigaction: %s\n", strerror(errno));
         return -1;
+    }
     return 0;
 }
 
@@ -1360,6 +1368,40 @@ static void poll_round(struct pollfd *pfds, int listen_fd, long long *stop_at)
 
 /* ---- main ---- */
 
+/* Get ready for the loop: the listener non-blocking, SIGINT and SIGTERM
+ * caught, the connection table and *pfds sized by connection_limit().
+ * Returns 0, or -1 after printing which call failed. */
+static int loop_setup(int listen_fd, struct pollfd **pfds)
+{
+    if (set_nonblocking(listen_fd) < 0) {
+        fprintf(stderr, "fcntl O_NONBLOCK: %s\n", strerror(errno));
+        return -1;
+    }
+    if (catch_signals() < 0)
+        return -1;
+    conn_max = connection_limit();
+    conns = calloc(conn_max, sizeof *conns);
+    *pfds = calloc(conn_max + 2, sizeof **pfds);
+    if (conns == NULL || *pfds == NULL) {
+        fprintf(stderr, "calloc: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the loop: close what is still open, free the tables, and print
+ * the summary line. */
+static void loop_end(struct pollfd *pfds)
+{
+    for (size_t i = 0; i < conn_high; i++)
+        if (conns[i].state != CONN_FREE)
+            conn_close(&conns[i]);
+    cache_expire(-1);
+    free(conns);
+    free(pfds);
+    printf("stopped: %lld connections, %lld requests\n", total_connections, total_requests);
+}
+
 /* Print the usage on stderr; returns 2, the exit status for a mistake. */
 static int usage_error(const char *prog)
 {
@@ -1451,17 +1493,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "getsockname: %s\n", strerror(errno));
         return 1;
     }
-    if (set_nonblocking(listen_fd) < 0 || catch_signals() < 0) {
-        fprintf(stderr, "fcntl, pipe or sigaction: %s\n", strerror(errno));
+    if (loop_setup(listen_fd, &pfds) < 0)
         return 1;
-    }
-    conn_max = connection_limit();
-    conns = calloc(conn_max, sizeof *conns);
-    pfds = calloc(conn_max + 2, sizeof *pfds);
-    if (conns == NULL || pfds == NULL) {
-        fprintf(stderr, "calloc: %s\n", strerror(errno));
-        return 1;
-    }
     format_host_port(where, sizeof where, opts.addr, port);
     printf("Serving HTTP on %s port %ld (http://%s/) ...\n", opts.addr, port, where);
     fflush(stdout);
@@ -1470,12 +1503,6 @@ int main(int argc, char **argv)
         poll_round(pfds, listen_fd, &stop_at);
         fflush(stdout);
     }
-    for (size_t i = 0; i < conn_high; i++)
-        if (conns[i].state != CONN_FREE)
-            conn_close(&conns[i]);
-    cache_expire(-1);
-    printf("stopped: %lld connections, %lld requests\n", total_connections, total_requests);
-    free(conns);
-    free(pfds);
+    loop_end(pfds);
     return 0;
 }

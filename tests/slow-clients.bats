@@ -88,6 +88,9 @@ teardown() {
     get /notes.txt
     check_response "HTTP/1.1 200 OK"
     await_fds "$before"
+    # A client that goes away is no error of the server's: the access log
+    # says what each one got.
+    [ ! -s "$T/stderr" ] || fail "the server wrote to stderr:" "$(head -n 5 "$T/stderr")"
 }
 
 @test "slow-clients: a request trickling in byte by byte still times out at its deadline" {
