@@ -85,6 +85,15 @@ server_fds() {
     echo "${#fds[@]}"
 }
 
+# server_rss: the server's resident memory in KiB.
+server_rss() {
+    local key value unit
+    while read -r key value unit; do
+        [ "$key" != VmRSS: ] || { echo "$value"; return 0; }
+    done <"/proc/$SERVER_PID/status"
+    fail "no VmRSS in /proc/$SERVER_PID/status"
+}
+
 # await_fds N: wait (5 s at most, polling every 0.05 s) until the server
 # has exactly N file descriptors open.
 await_fds() {
