@@ -76,36 +76,3 @@ check_file() {
     fi
     cmp "$WWW/$2" "$BODY" || fail "response $1 is not $2"
 }
-
-# ---- the server's file descriptors (Linux /proc) ----
-
-# server_fds: how many file descriptors the server has open.
-server_fds() {
-    local fds=("/proc/$SERVER_PID/fd"/*)
-    echo "${#fds[@]}"
-}
-
-# server_rss: the server's resident memory in KiB.
-server_rss() {
-    local key value unit
-    while read -r key value unit; do
-        [ "$key" != VmRSS: ] || { echo "$value"; return 0; }
-    done <"/proc/$SERVER_PID/status"
-    fail "no VmRSS in /proc/$SERVER_PID/status"
-}
-
-# await_fds N: wait (5 s at most, polling every 0.05 s) until the server
-# has exactly N file descriptors open.
-await_fds() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ "$(server_fds)" -eq "$1" ] && return 0
-        sleep 0.05
-    done
-    fail "the server has $(server_fds) file descriptors open, want $1:" "$(ls -l "/proc/$SERVER_PID/fd")"
-}
-
-# need_proc: skip the test where /proc/PID/fd is missing (macOS).
-need_proc() {
-    [ -d "/proc/$$/fd" ] || skip "needs /proc/PID/fd (Linux) to count the server's descriptors"
-}

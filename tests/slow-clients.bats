@@ -7,6 +7,7 @@
 load helpers
 load www
 load keepalive
+load proc
 
 # open_idle N [TEXT]: open N connections from bash, each sending TEXT (or
 # nothing), and keep them in the array IDLE.
@@ -148,4 +149,35 @@ teardown() {
     [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM; stderr: $(cat "$T/stderr")"
     [ "$(tail -n 1 "$T/stdout")" = "stopped: 2 connections, 1 requests" ] ||
         fail "last stdout line: $(tail -n 1 "$T/stdout")"
+}
+
+@test "slow-clients: out of descriptors (EMFILE), the server pauses accept() and serves the queued clients later" {
+    ulimit -n 100
+    local fd held=() free
+    # The server inherits descriptors held here, until about seven of its
+    # limit of 100 are left: three for the listener and its signal pipe,
+    # four for clients.
+    free=$((100 - $(ls /dev/fd | wc -l)))
+    while ((free > 7)); do
+        exec {fd}</dev/null || break
+        held+=("$fd")
+        free=$((free - 1))
+    done
+    start_server -d "$WWW" -t 1
+    for fd in "${held[@]}"; do exec {fd}<&-; done
+    local cpu=
+    [ ! -d /proc/$SERVER_PID ] || cpu=$(server_cpu)
+    # Eight idle clients: accept() runs out of descriptors on the way. The
+    # request below waits in the queue until idle ones time out (-t 1).
+    IDLE=()
+    open_idle 8
+    get /notes.txt
+    # Meanwhile, a second or more: a loop that retried accept() at once
+    # would have spent most of it on the CPU; waiting, the server spends
+    # hundredths. (Linux: /proc.)
+    [ -z "$cpu" ] || [ $(($(server_cpu) - cpu)) -lt 30 ] ||
+        fail "the server used $(($(server_cpu) - cpu)) clock ticks of CPU while out of descriptors"
+    check_response "HTTP/1.1 200 OK"
+    grep -q '^accept: Too many open files' "$T/stderr" ||
+        fail "accept() never ran out of descriptors; stderr:" "$(cat "$T/stderr")"
 }
