@@ -497,6 +497,22 @@ static int send_opened_file(int fd, const struct http_request *req, int file,
     return status;
 }
 
+/* Answer for a file that open() refused: 403 when it may not be read, 503
+ * when the server has too many files open (a moment later it may work),
+ * 404 when it has gone since it was found, 500 for anything else.
+ * Returns the status sent. */
+static int reply_open_failed(int fd, int head_only, long long *sent)
+{
+    if (errno == EACCES)
+        return reply_text(fd, 403, "", "the file may not be read", head_only, sent);
+    if (errno == EMFILE || errno == ENFILE)
+        return reply_text(fd, 503, "Retry-After: 1\r\n",
+                          "the server has too many files open: try again", head_only, sent);
+    if (errno == ENOENT || errno == ENOTDIR)
+        return reply_text(fd, 404, "", "no such file", head_only, sent);
+    return reply_text(fd, 500, "", "the file could not be opened", head_only, sent);
+}
+
 /* Serve the regular file at path (a real path under the root), or FILE.gz
  * beside it when the client accepts gzip, as type, the Content-Type of the
  * name requested. Returns the status sent. */
@@ -520,8 +536,7 @@ static int serve_file(int fd, const struct http_request *req, const char *path,
      * returns at once instead of waiting for a writer. */
     file = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (file < 0)
-        return errno == EACCES ? reply_text(fd, 403, "", "the file may not be read", head_only, sent)
-                               : reply_text(fd, 404, "", "no such file", head_only, sent);
+        return reply_open_failed(fd, head_only, sent);
     if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode))
         status = reply_text(fd, 403, "", "not a regular file", head_only, sent);
     else

@@ -700,6 +700,22 @@ static int send_found(struct conn *c, const struct http_request *req,
     return status;
 }
 
+/* Answer for a file that open() refused: 403 when it may not be read, 503
+ * when the server has too many files open (a moment later it may work),
+ * 404 when it has gone since it was found, 500 for anything else.
+ * Returns the status sent. */
+static int reply_open_failed(struct conn *c, int head_only)
+{
+    if (errno == EACCES)
+        return reply_text(c, 403, "", "the file may not be read", head_only);
+    if (errno == EMFILE || errno == ENFILE)
+        return reply_text(c, 503, "Retry-After: 1\r\n",
+                          "the server has too many files open: try again", head_only);
+    if (errno == ENOENT || errno == ENOTDIR)
+        return reply_text(c, 404, "", "no such file", head_only);
+    return reply_text(c, 500, "", "the file could not be opened", head_only);
+}
+
 /* Serve the regular file at path (from files_resolve()), or FILE.gz beside
  * it when the client accepts gzip, as type, the Content-Type of the name
  * requested; and keep it open in the cache for the rest of the second.
@@ -721,8 +737,7 @@ static int serve_file(struct conn *c, const struct http_request *req, const char
      * returns at once instead of waiting for a writer. */
     e.fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (e.fd < 0)
-        return errno == EACCES ? reply_text(c, 403, "", "the file may not be read", head_only)
-                               : reply_text(c, 404, "", "no such file", head_only);
+        return reply_open_failed(c, head_only);
     if (fstat(e.fd, &e.st) < 0 || !S_ISREG(e.st.st_mode)) {
         close(e.fd);
         return reply_text(c, 403, "", "not a regular file", head_only);
