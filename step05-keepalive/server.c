@@ -36,7 +36,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -534,6 +533,22 @@ static int send_chunked(struct conn *c, int head_len, const char *body, size_t l
     return n;
 }
 
+/* Read the next piece of c's file, at most FILE_CHUNK bytes from
+ * c->file_pos, into buf. Returns the bytes read, or -1 with errno set
+ * (EIO when the file has shrunk since fstat()). */
+static ssize_t read_piece(struct conn *c, char *buf)
+{
+    size_t want = c->file_left < FILE_CHUNK ? (size_t)c->file_left : FILE_CHUNK;
+    ssize_t got;
+
+    do
+        got = pread(c->file, buf, want, c->file_pos);
+    while (got < 0 && errno == EINTR);
+    if (got == 0)
+        errno = EIO;
+    return got > 0 ? got : -1;
+}
+
 /* Start sending bytes [first, first + count) of an open file: the head
  * leaves with the first piece, and the connection keeps the file for
  * conn_write() to send the rest as the socket drains, so a 2 GiB file
@@ -549,18 +564,11 @@ static int send_file(struct conn *c, int status, const char *extra, int file, of
     if (n < 0)
         return -1;
     if (!head_only && count > 0) {
-        size_t want = count < FILE_CHUNK ? (size_t)count : FILE_CHUNK;
-
         c->file = file;
         c->file_pos = first;
         c->file_left = count;
-        do
-            got = pread(file, out + n, want, first);
-        while (got < 0 && errno == EINTR);
-        if (got <= 0) { /* an error, or the file shrank since fstat() */
-            errno = got == 0 ? EIO : errno;
+        if ((got = read_piece(c, out + n)) < 0)
             return -1;
-        }
     }
     return transmit(c, out, (size_t)n, (size_t)got);
 }
@@ -1079,15 +1087,11 @@ static int conn_write(struct conn *c)
             free(c->pending);
             c->pending = NULL;
         } else if (c->file_left > 0) {
-            size_t want = c->file_left < FILE_CHUNK ? (size_t)c->file_left : FILE_CHUNK;
             off_t before = c->file_left;
-            ssize_t got;
+            ssize_t got = read_piece(c, out);
 
-            do
-                got = pread(c->file, out, want, c->file_pos);
-            while (got < 0 && errno == EINTR);
-            if (got <= 0) { /* an error, or the file shrank since fstat() */
-                fprintf(stderr, "pread: %s\n", got == 0 ? "the file shrank" : strerror(errno));
+            if (got < 0) {
+                fprintf(stderr, "pread: %s\n", strerror(errno));
                 return -1;
             }
             if (transmit(c, out, 0, (size_t)got) < 0)

@@ -138,13 +138,21 @@ request() {
     [ "$CLIENT_STATUS" -eq 0 ] || fail "client exit status $CLIENT_STATUS (3: timeout, 4: reset)"
 }
 
+# req METHOD TARGET [HEADER-LINE...]: an HTTP/1.1 request with Host and the
+# extra header lines, as printf %b text (\r\n escapes) for request().
+req() {
+    local text="$1 $2 HTTP/1.1\r\nHost: localhost\r\n" h
+    shift 2
+    for h in "$@"; do text+="$h\r\n"; done
+    printf '%s' "$text\r\n"
+}
+
 # get [TARGET [HEADER-LINE...]]: GET TARGET (default /) with the extra
 # header lines. It asks to close, so every step ends the connection after it.
 get() {
-    local target=${1:-/} extra="" h
+    local target=${1:-/}
     [ $# -eq 0 ] || shift
-    for h in "$@"; do extra+="$h\r\n"; done
-    request "GET $target HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n$extra\r\n"
+    request "$(req GET "$target" 'Connection: close' "$@")"
 }
 
 # ---- reading the response ----
@@ -245,19 +253,19 @@ check_head() {
 # decode (dechunk), and $BODY becomes the decoded body.
 check_response() {
     check_head "$1" || return 1
-    local length
+    local length chunked=
     if [ "$(header Transfer-Encoding 2>/dev/null)" = chunked ]; then
+        chunked=1
         ! has_header Content-Length || fail "both Content-Length and Transfer-Encoding" || return 1
         dechunk "$BODY" "$T/dechunked" || return 1
         mv "$T/dechunked" "$BODY"
-        BODY_SIZE=$(wc -c <"$BODY")
-        BODY_SIZE=${BODY_SIZE//[!0-9]/}
-        return 0
+    else
+        length=$(header Content-Length) || return 1
     fi
-    length=$(header Content-Length) || return 1
     BODY_SIZE=$(wc -c <"$BODY")
     BODY_SIZE=${BODY_SIZE//[!0-9]/}
-    [ "$length" = "$BODY_SIZE" ] || fail "Content-Length $length, but the body has $BODY_SIZE bytes"
+    [ -n "$chunked" ] || [ "$length" = "$BODY_SIZE" ] ||
+        fail "Content-Length $length, but the body has $BODY_SIZE bytes"
 }
 
 # dechunk IN OUT: decode the chunked body in file IN into OUT, strictly

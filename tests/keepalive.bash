@@ -5,15 +5,6 @@
 # the client sends the next request once the previous one is answered.
 NEXT='<next>'
 
-# req METHOD TARGET [HEADER-LINE...]: an HTTP/1.1 request with Host and the
-# extra header lines, as printf %b text (\r\n escapes) for request().
-req() {
-    local text="$1 $2 HTTP/1.1\r\nHost: localhost\r\n" h
-    shift 2
-    for h in "$@"; do text+="$h\r\n"; done
-    printf '%s' "$text\r\n"
-}
-
 # talk TEXT [CLIENT-OPTIONS...]: send TEXT (escapes expanded) on one
 # connection, expect the server to close it, and split what came back into
 # single responses (split_responses).
