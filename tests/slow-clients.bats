@@ -27,6 +27,21 @@ close_idle() {
     IDLE=()
 }
 
+# with_free_fds N COMMAND...: run COMMAND in place of this shell (as a
+# SERVER_WRAPPER) under a limit of 100 descriptors with exactly N of them
+# free. Whatever the tests left open below 100 is closed first, then
+# /dev/null fills every number from 3 up to the N highest, and COMMAND
+# inherits those. (A new descriptor takes the lowest free number, and
+# that number must be below the limit.)
+with_free_fds() {
+    local n=$1 fd
+    shift
+    ulimit -n 100 || return 1
+    for ((fd = 3; fd < 100; fd++)); do eval "exec $fd>&-"; done
+    for ((fd = 3; fd < 100 - n; fd++)); do eval "exec $fd</dev/null"; done
+    exec "$@"
+}
+
 teardown() {
     close_idle
     stop_server
@@ -152,28 +167,17 @@ teardown() {
 }
 
 @test "slow-clients: out of descriptors (EMFILE), the server pauses accept() and serves the queued clients later" {
-    ulimit -n 100
-    local fd held=() free
-    # The server inherits descriptors held here, until about seven of its
-    # limit of 100 are left: three for the listener and its signal pipe,
+    # Seven descriptors free: three for the listener and its signal pipe,
     # four for clients.
-    free=$((100 - $(ls /dev/fd | wc -l)))
-    while ((free > 7)); do
-        exec {fd}</dev/null || break
-        held+=("$fd")
-        free=$((free - 1))
-    done
-    start_server -d "$WWW" -t 1
-    for fd in "${held[@]}"; do exec {fd}<&-; done
+    SERVER_WRAPPER="with_free_fds 7" start_server -d "$WWW" -t 1
     local cpu=
     [ ! -d /proc/$SERVER_PID ] || cpu=$(server_cpu)
-    # Twelve idle clients: accept() runs out of descriptors on the way. The
-    # request below waits in the queue until idle ones time out (-t 1). It
-    # asks for a missing file, which takes no descriptor besides its
-    # socket: however many the server has left when it gets to it, the
-    # answer is 404 (a file to open could rightly get 503).
+    # Eight idle clients: accept() runs out of descriptors at the fifth.
+    # The request below waits in the queue until idle ones time out (-t 1).
+    # It asks for a missing file, which takes no descriptor besides its
+    # socket (a file to open could rightly get 503).
     IDLE=()
-    open_idle 12
+    open_idle 8
     get /missing.txt
     # Meanwhile, a second or more: a loop that retried accept() at once
     # would have spent most of it on the CPU; waiting, the server spends
