@@ -1428,13 +1428,36 @@ static int usage_error(const char *prog)
     return 2;
 }
 
+/* Make DIR, checked, the root: its real path goes to opts.root and the
+ * process works from it. Returns -1 on success, or else 2 after a message
+ * and the usage. */
+static int enter_root(const char *prog, const char *dir)
+{
+    struct stat st;
+
+    if (realpath(dir, opts.root) == NULL) {
+        fprintf(stderr, "%s: -d %s: %s\n", prog, dir, strerror(errno));
+        return usage_error(prog);
+    }
+    if (stat(opts.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: -d %s: not a directory\n", prog, dir);
+        return usage_error(prog);
+    }
+    /* Work from the root: a relative path is looked up from here, without
+     * walking the root's own path again for every request. */
+    if (chdir(opts.root) < 0) {
+        fprintf(stderr, "%s: -d %s: %s\n", prog, dir, strerror(errno));
+        return usage_error(prog);
+    }
+    return -1;
+}
+
 /* Read the command line into opts. Returns -1 when the server should
  * start, or else the status to exit with (0 after -h, 2 for a mistake). */
 static int parse_options(int argc, char **argv)
 {
     const char *dir = ".";
     unsigned char addr[sizeof(struct in6_addr)];
-    struct stat st;
     int opt;
 
     opts.addr = DEFAULT_ADDR;
@@ -1471,21 +1494,7 @@ static int parse_options(int argc, char **argv)
                 argv[0], opts.addr);
         return usage_error(argv[0]);
     }
-    if (realpath(dir, opts.root) == NULL) {
-        fprintf(stderr, "%s: -d %s: %s\n", argv[0], dir, strerror(errno));
-        return usage_error(argv[0]);
-    }
-    if (stat(opts.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: -d %s: not a directory\n", argv[0], dir);
-        return usage_error(argv[0]);
-    }
-    /* Work from the root: a relative path is looked up from here, without
-     * walking the root's own path again for every request. */
-    if (chdir(opts.root) < 0) {
-        fprintf(stderr, "%s: -d %s: %s\n", argv[0], dir, strerror(errno));
-        return usage_error(argv[0]);
-    }
-    return -1;
+    return enter_root(argv[0], dir);
 }
 
 int main(int argc, char **argv)
