@@ -64,8 +64,8 @@ static void strip_root(const char *root, const char *real, char *out)
  * out, and lstat() each component. With no symlink among them, out is the
  * real path: the caller has refused "." and "..". Returns 1 (*st is what
  * lstat() said of the file, which for a file that is not a symlink is what
- * stat() says), 0 (a symlink: ask realpath()), or -1 with errno set
- * (ENOENT, EACCES, ENOTDIR, ENAMETOOLONG). */
+ * stat() says), 0 (a symlink: out is the whole path, for realpath()), or
+ * -1 with errno set (ENOENT, EACCES, ENOTDIR, ENAMETOOLONG). */
 static int resolve_plain(const char *path, size_t len, char *out, size_t out_size,
                          struct stat *st)
 {
@@ -89,16 +89,15 @@ static int resolve_plain(const char *path, size_t len, char *out, size_t out_siz
         out[n] = '\0';
         if (lstat(out, st) < 0)
             return -1;
-        if (S_ISLNK(st->st_mode))
+        if (S_ISLNK(st->st_mode)) { /* the rest of the path, as it came */
+            memcpy(out + n, path + i, len - i);
+            out[n + len - i] = '\0';
             return 0;
+        }
     }
     if (n == 0) { /* the path is "/": the root itself */
         strcpy(out, ".");
         return stat(out, st) < 0 ? -1 : 1;
-    }
-    if (path[len - 1] == '/' && !S_ISDIR(st->st_mode)) { /* "/file.txt/" names no file */
-        errno = ENOTDIR;
-        return -1;
     }
     return 1;
 }
@@ -119,18 +118,19 @@ int files_resolve(const char *root, const char *path, size_t len, char *out,
     if (out_size < PATH_MAX)
         return FILES_NOT_FOUND;
     switch (resolve_plain(path, len, out, out_size, st)) {
-    case 1:
-        return FILES_OK;
     case -1:
         return errno == EACCES ? FILES_FORBIDDEN : FILES_NOT_FOUND;
+    case 0:
+        /* realpath() follows every symlink: what it returns is the file
+         * that would really be read, and that must be inside the root. */
+        if (realpath(out, real) == NULL)
+            return errno == EACCES ? FILES_FORBIDDEN : FILES_NOT_FOUND;
+        if (!inside(root, real) || stat(real, st) < 0)
+            return FILES_NOT_FOUND;
+        strip_root(root, real, out);
     }
-    /* realpath() follows every symlink: what it returns is the file that
-     * would really be read, and that must be inside the root. */
-    if (realpath(out, real) == NULL)
-        return errno == EACCES ? FILES_FORBIDDEN : FILES_NOT_FOUND;
-    if (!inside(root, real) || stat(real, st) < 0)
+    if (path[len - 1] == '/' && !S_ISDIR(st->st_mode)) /* "/file.txt/" names no file */
         return FILES_NOT_FOUND;
-    strip_root(root, real, out);
     return FILES_OK;
 }
 

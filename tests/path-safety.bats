@@ -19,6 +19,7 @@ setup_file() {
     ln -s "$OUTSIDE/secret.txt" "$WWW/link-out.txt"
     ln -s "$OUTSIDE" "$WWW/dir-out"
     ln -s notes.txt "$WWW/link-in.txt"
+    ln -s docs "$WWW/link-dir"
     ln -s /dev/zero "$WWW/zero"
     mkfifo "$WWW/fifo.txt"
     printf 'not for you\n' >"$WWW/unreadable.txt"
@@ -117,11 +118,20 @@ LIST
     ! grep -q 'keep' "$BODY" || fail "a dotfile is listed"
 }
 
-@test "path-safety: a symlink inside the root is served" {
+@test "path-safety: a symlink inside the root is served, and a path through one" {
     start_server -d "$WWW"
     get /link-in.txt
     check_response "HTTP/1.1 200 OK"
     cmp "$WWW/notes.txt" "$BODY"
+    # The components after a symlink count too: a file in the directory
+    # it points to, and nothing "inside" a file.
+    get /link-dir/readme.md
+    check_response "HTTP/1.1 200 OK"
+    cmp "$WWW/docs/readme.md" "$BODY"
+    get /link-in.txt/x
+    check_error "404 Not Found" "no such file"
+    get /link-in.txt/
+    check_error "404 Not Found" "no such file"
 }
 
 @test "path-safety: a FIFO gets 403 and never blocks the server" {
