@@ -497,20 +497,25 @@ static int send_opened_file(int fd, const struct http_request *req, int file,
     return status;
 }
 
-/* Answer for a file that open() refused: 403 when it may not be read, 503
- * when the server has too many files open (a moment later it may work),
- * 404 when it has gone since it was found, 500 for anything else.
- * Returns the status sent. */
-static int reply_open_failed(int fd, int head_only, long long *sent)
+/* Answer for a file, or a directory to list, that could not be opened
+ * (errno says why): 403 when it may not be read, 503 when the server has
+ * too many files open (a moment later it may work), 404 when it has gone
+ * since it was found, 500 for anything else. Returns the status sent. */
+static int reply_open_failed(int fd, int directory, int head_only, long long *sent)
 {
     if (errno == EACCES)
-        return reply_text(fd, 403, "", "the file may not be read", head_only, sent);
+        return reply_text(fd, 403, "",
+                          directory ? "the directory may not be read" : "the file may not be read",
+                          head_only, sent);
     if (errno == EMFILE || errno == ENFILE)
         return reply_text(fd, 503, "Retry-After: 1\r\n",
                           "the server has too many files open: try again", head_only, sent);
     if (errno == ENOENT || errno == ENOTDIR)
         return reply_text(fd, 404, "", "no such file", head_only, sent);
-    return reply_text(fd, 500, "", "the file could not be opened", head_only, sent);
+    return reply_text(fd, 500, "",
+                      directory ? "the directory could not be listed"
+                                : "the file could not be opened",
+                      head_only, sent);
 }
 
 /* Serve the regular file at path (a real path under the root), or FILE.gz
@@ -536,7 +541,7 @@ static int serve_file(int fd, const struct http_request *req, const char *path,
      * returns at once instead of waiting for a writer. */
     file = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (file < 0)
-        return reply_open_failed(fd, head_only, sent);
+        return reply_open_failed(fd, 0, head_only, sent);
     if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode))
         status = reply_text(fd, 403, "", "not a regular file", head_only, sent);
     else
@@ -553,8 +558,7 @@ static int serve_listing(int fd, const struct http_request *req, const char *dir
     char *page = files_listing(dir, req->path, req->path_len, &len);
 
     if (page == NULL)
-        return errno == EACCES ? reply_text(fd, 403, "", "the directory may not be read", head_only, sent)
-                               : reply_text(fd, 500, "", "the directory could not be listed", head_only, sent);
+        return reply_open_failed(fd, 1, head_only, sent);
     if (send_response(fd, 200, "Content-Type: text/html; charset=utf-8\r\n"
                                "Cache-Control: no-cache\r\n", page, len, head_only) < 0)
         fprintf(stderr, "send: %s\n", strerror(errno));

@@ -708,20 +708,25 @@ static int send_found(struct conn *c, const struct http_request *req,
     return status;
 }
 
-/* Answer for a file that open() refused: 403 when it may not be read, 503
- * when the server has too many files open (a moment later it may work),
- * 404 when it has gone since it was found, 500 for anything else.
- * Returns the status sent. */
-static int reply_open_failed(struct conn *c, int head_only)
+/* Answer for a file, or a directory to list, that could not be opened
+ * (errno says why): 403 when it may not be read, 503 when the server has
+ * too many files open (a moment later it may work), 404 when it has gone
+ * since it was found, 500 for anything else. Returns the status sent. */
+static int reply_open_failed(struct conn *c, int directory, int head_only)
 {
     if (errno == EACCES)
-        return reply_text(c, 403, "", "the file may not be read", head_only);
+        return reply_text(c, 403, "",
+                          directory ? "the directory may not be read" : "the file may not be read",
+                          head_only);
     if (errno == EMFILE || errno == ENFILE)
         return reply_text(c, 503, "Retry-After: 1\r\n",
                           "the server has too many files open: try again", head_only);
     if (errno == ENOENT || errno == ENOTDIR)
         return reply_text(c, 404, "", "no such file", head_only);
-    return reply_text(c, 500, "", "the file could not be opened", head_only);
+    return reply_text(c, 500, "",
+                      directory ? "the directory could not be listed"
+                                : "the file could not be opened",
+                      head_only);
 }
 
 /* Serve the regular file at path (from files_resolve()), or FILE.gz beside
@@ -745,7 +750,7 @@ static int serve_file(struct conn *c, const struct http_request *req, const char
      * returns at once instead of waiting for a writer. */
     e.fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (e.fd < 0)
-        return reply_open_failed(c, head_only);
+        return reply_open_failed(c, 0, head_only);
     if (fstat(e.fd, &e.st) < 0 || !S_ISREG(e.st.st_mode)) {
         close(e.fd);
         return reply_text(c, 403, "", "not a regular file", head_only);
@@ -768,8 +773,7 @@ static int serve_listing(struct conn *c, const struct http_request *req, const c
     int n;
 
     if (page == NULL)
-        return errno == EACCES ? reply_text(c, 403, "", "the directory may not be read", head_only)
-                               : reply_text(c, 500, "", "the directory could not be listed", head_only);
+        return reply_open_failed(c, 1, head_only);
     snprintf(chunked, sizeof chunked, "%sTransfer-Encoding: chunked\r\n", html);
     if (req->version_minor == 0)
         n = send_response(c, 200, html, page, len, head_only);

@@ -21,7 +21,7 @@ at_fd_limit() {
         fail "prlimit could not lower the server's limit"
 }
 
-@test "fd-limit: a file the server cannot open for want of descriptors gets 503, not 404" {
+@test "fd-limit: a file or directory the server cannot open for want of descriptors gets 503" {
     need_proc
     need_tool "Debian: apt install util-linux" prlimit
     start_server -d "$WWW"
@@ -30,9 +30,15 @@ at_fd_limit() {
     get /notes.txt
     check_error "503 Service Unavailable" "too many files open"
     [ "$(header Retry-After)" = 1 ] || fail "Retry-After: $(header Retry-After)"
+    # The same for the directory a listing must read.
+    get /noindex/
+    check_error "503 Service Unavailable" "too many files open"
+    [ "$(header Retry-After)" = 1 ] || fail "Retry-After: $(header Retry-After)"
     # With descriptors to spare again, the same request succeeds.
     "$TOOL" --pid "$SERVER_PID" --nofile="$SOFT_LIMIT": || fail "prlimit could not restore the limit"
     get /notes.txt
     check_response "HTTP/1.1 200 OK"
     cmp "$WWW/notes.txt" "$BODY"
+    get /noindex/
+    check_response "HTTP/1.1 200 OK"
 }
