@@ -854,17 +854,19 @@ static int serve(struct conn *c, const struct http_request *req)
 
 /* The connections: conn_max slots, conn_count of them in use, all below
  * conn_high. Counted for the summary at exit: connections accepted and
- * responses sent. */
+ * requests answered (logged), if only in part. */
 static struct conn *conns;
 static size_t conn_max, conn_count, conn_high;
 static long long total_connections, total_requests;
 static long long accept_paused_until; /* ms: after accept() ran out of fds */
 
-/* Log the response of c, with the body bytes that really left. */
+/* Log the response of c, with the body bytes that really left, once per
+ * request; the summary counts it. */
 static void log_response(struct conn *c)
 {
     long long body = c->out_total - (long long)c->head_bytes;
 
+    total_requests++;
     log_access(c->ip, c->line, c->line_len, c->status, body > 0 ? body : 0);
 }
 
@@ -892,11 +894,11 @@ static void conn_close(struct conn *c)
  * sends, for LINGER_SECONDS and LINGER_MAX bytes at most. */
 static void start_linger(struct conn *c)
 {
+    c->state = CONN_LINGER; /* the response is logged: conn_close must not log it again */
     if (shutdown(c->fd, SHUT_WR) < 0) { /* the client is already gone */
         conn_close(c);
         return;
     }
-    c->state = CONN_LINGER;
     c->deadline = now_ms() + LINGER_SECONDS * 1000;
     free(c->in);
     c->in = NULL;
@@ -1056,7 +1058,6 @@ static void finish_response(struct conn *c)
 {
     log_response(c);
     c->requests++;
-    total_requests++;
     if (c->file >= 0) {
         close(c->file);
         c->file = -1;

@@ -88,6 +88,22 @@ teardown() {
         fail "last stdout line: $(tail -n 1 "$T/stdout")"
 }
 
+@test "slow-clients: clients that reset as they are answered: each request logged once, and counted" {
+    start_server -d "$WWW"
+    # Each client asks the server to close after its response and resets
+    # at once: the reset arrives before, during or after the response.
+    "$CLIENT" -N 2000 -r "$PORT" < <(printf '%b' "$(req GET /notes.txt 'Connection: close')") >/dev/null
+    # Answered, so every connection before it was accepted and read.
+    get /notes.txt
+    check_response "HTTP/1.1 200 OK"
+    stop_summary
+    local lines
+    lines=$(grep -c '"GET /notes.txt HTTP/1.1"' "$T/stdout")
+    [ "$lines" -le 2001 ] || fail "$lines access log lines for 2001 requests"
+    [ "$REQUESTS" = "$lines" ] || fail "the summary counts $REQUESTS requests; the log has $lines"
+    [ "$CONNECTIONS" = 2001 ] || fail "the summary counts $CONNECTIONS connections, not 2001"
+}
+
 @test "slow-clients: no descriptor or memory leaks after 2,000 connections" {
     need_proc
     start_server -d "$WWW"
