@@ -587,10 +587,13 @@ static int expect(struct http_chunked *dec, char c, char want, int next)
         dec->state = next;
         return 0;
     }
+    /* Checked first: in "5\r\nhell\r\n" the CR is the fifth data byte, so
+     * the LF only looks bare; after data, the size is what to suspect. */
+    if (dec->state == CHUNK_DATA_CR || dec->state == CHUNK_DATA_LF)
+        return chunk_fail(dec, 400,
+                          "chunk data longer or shorter than its size (no CRLF after it)");
     if (c == '\n')
         return chunk_fail(dec, 400, "a bare LF in a chunked body (want CRLF)");
-    if (dec->state == CHUNK_DATA_CR)
-        return chunk_fail(dec, 400, "chunk data longer than its size (no CRLF after it)");
     return chunk_fail(dec, 400, "a CR without its LF in a chunked body");
 }
 

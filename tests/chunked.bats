@@ -33,9 +33,10 @@ refused() {
     check_error "$2" "$3"
 }
 
-# body_refused BODY STATUS-LINE: after_body BODY is refused with STATUS-LINE.
+# body_refused BODY STATUS-LINE REGEX: after_body BODY is refused with
+# STATUS-LINE, and REGEX matches the line saying why.
 body_refused() {
-    refused "$(after_body "$1")" "$2" "."
+    refused "$(after_body "$1")" "$2" "$3"
 }
 
 @test "chunked: valid bodies are skipped and the next request answered" {
@@ -71,28 +72,32 @@ body_refused() {
 
 @test "chunked: invalid sizes and framing get 400 and a close" {
     start_server -d "$WWW"
-    local body
-    for body in 'zz\r\nhello\r\n0\r\n\r\n' \
-        '\r\nhello\r\n0\r\n\r\n' \
-        '0x5\r\nhello\r\n0\r\n\r\n' \
-        '-1\r\nhello\r\n0\r\n\r\n' \
-        '5\nhello\r\n0\r\n\r\n' \
-        '5\r\nhelloXY0\r\n\r\n' \
-        '5\r\nhello\n0\r\n\r\n' \
-        "1;$(printf '%01030d' 0)\r\nx\r\n0\r\n\r\n"; do
-        body_refused "$body" "400 Bad Request" || fail "body: ${body:0:60}"
-    done
+    local body why
+    while IFS='|' read -r body why; do
+        body_refused "$body" "400 Bad Request" "$why" || fail "body: ${body:0:60}"
+    done <<CASES
+zz\r\nhello\r\n0\r\n\r\n|not a hex number
+\r\nhello\r\n0\r\n\r\n|not a hex number
+-1\r\nhello\r\n0\r\n\r\n|not a hex number
+0x5\r\nhello\r\n0\r\n\r\n|invalid byte 0x78
+5\nhello\r\n0\r\n\r\n|bare LF
+5\r\nhelloXY0\r\n\r\n|longer or shorter than its size
+5\r\nhello\n0\r\n\r\n|longer or shorter than its size
+5\r\nhell\r\n0\r\n\r\n|longer or shorter than its size
+1;$(printf '%01030d' 0)\r\nx\r\n0\r\n\r\n|longer than 1024 bytes
+CASES
 }
 
 @test "chunked: a body over 1 MiB, or a size that overflows, gets 413 and a close" {
     start_server -d "$WWW"
-    body_refused '100001\r\n' "413 Content Too Large"
-    body_refused 'FFFFFFFFFFFFFFFFFFFFFFFF\r\n' "413 Content Too Large"
+    body_refused '100001\r\n' "413 Content Too Large" "larger than 1048576 bytes"
+    # 2^64 + 5: a size kept in 64 bits without a check would wrap to 5.
+    body_refused '10000000000000005\r\nhello\r\n0\r\n\r\n' "413 Content Too Large" "larger than 1048576 bytes"
 }
 
 @test "chunked: a trailer section over 16 KiB gets 431 and a close" {
     start_server -d "$WWW"
-    body_refused "0\r\nX-Big: $(printf '%017000d' 0)\r\n\r\n" "431 Request Header Fields Too Large"
+    body_refused "0\r\nX-Big: $(printf '%017000d' 0)\r\n\r\n" "431 Request Header Fields Too Large" "trailer section is larger"
 }
 
 @test "chunked: Transfer-Encoding without chunked last, with another coding, twice, with Content-Length or in HTTP/1.0 closes" {
@@ -116,12 +121,10 @@ body_refused() {
     talk "$(req GET /noindex/)$(req GET /notes.txt 'Connection: close')"
     expect_responses 2
     pick 1
-    check_head "HTTP/1.1 200 OK"
+    check_keepalive "HTTP/1.1 200 OK" # decodes the chunks; no Content-Length beside them
     [ "$(header Transfer-Encoding)" = chunked ] || fail "Transfer-Encoding: $(header Transfer-Encoding)"
-    ! has_header Content-Length || fail "Content-Length with chunked: $(header Content-Length)"
-    [ "$(header Connection)" = keep-alive ] || fail "Connection: $(header Connection)"
-    dechunk "$BODY" "$T/listing-1.1"
-    grep -v '^Date: ' "$HEAD" | grep -v '^Transfer-Encoding: ' >"$T/head-get"
+    cp "$BODY" "$T/listing-1.1"
+    grep -v '^Date: ' "$HEAD" >"$T/head-get"
     check_file 2 notes.txt close
     # HTTP/1.0: Content-Length, the same bytes.
     request 'GET /noindex/ HTTP/1.0\r\n\r\n'
@@ -135,7 +138,6 @@ body_refused() {
     expect_responses 2
     pick 1
     [ ! -s "$BODY" ] || fail "HEAD of a listing has a body:" "$(head -c 300 "$BODY")"
-    grep -v '^Date: ' "$HEAD" | grep -v '^Transfer-Encoding: ' | diff "$T/head-get" -
-    [ "$(header Transfer-Encoding)" = chunked ] || fail "HEAD's Transfer-Encoding: $(header Transfer-Encoding)"
+    grep -v '^Date: ' "$HEAD" | diff "$T/head-get" -
     check_file 2 notes.txt close
 }

@@ -11,17 +11,7 @@
 #include <string.h>
 
 #include "files.h"
-
-static int checks, failures;
-
-static void check(int ok, const char *what, const char *input)
-{
-    checks++;
-    if (!ok) {
-        failures++;
-        printf("not ok: %s: '%s'\n", what, input);
-    }
-}
+#include "unit.h"
 
 static void test_dates(void)
 {
@@ -45,19 +35,21 @@ static void test_dates(void)
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         t = 0;
         check(files_parse_date(same[i], strlen(same[i]), &t) == 0 && t == 784111777,
-              "the date of RFC 9110's example, 784111777", same[i]);
+              "the date of RFC 9110's example, 784111777", "files_parse_date", same[i]);
     }
-    check(files_parse_date("Thu, 01 Jan 1970 00:00:00 GMT", 29, &t) == 0 && t == 0, "the epoch", "1970");
+    check(files_parse_date("Thu, 01 Jan 1970 00:00:00 GMT", 29, &t) == 0 && t == 0, "the epoch",
+          "files_parse_date", "1970");
     check(files_parse_date("Thu, 29 Feb 2024 23:59:59 GMT", 29, &t) == 0 && t == 1709251199,
-          "a leap day", "2024-02-29");
+          "a leap day", "files_parse_date", "2024-02-29");
     check(files_parse_date("Tue, 29 Feb 2000 00:00:00 GMT", 29, &t) == 0 && t == 951782400,
-          "a leap day of a year divisible by 400", "2000-02-29");
+          "a leap day of a year divisible by 400", "files_parse_date", "2000-02-29");
     check(files_parse_date("Thursday, 01-Jan-70 00:00:00 GMT", 32, &t) == 0 && t == 0,
-          "RFC 850, year 70 is 1970", "70");
+          "RFC 850, year 70 is 1970", "files_parse_date", "70");
     check(files_parse_date("Saturday, 01-Jan-00 00:00:00 GMT", 32, &t) == 0 && t == 946684800,
-          "RFC 850, year 00 is 2000", "00");
+          "RFC 850, year 00 is 2000", "files_parse_date", "00");
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
-        check(files_parse_date(invalid[i], strlen(invalid[i]), &t) < 0, "not a date", invalid[i]);
+        check(files_parse_date(invalid[i], strlen(invalid[i]), &t) < 0, "not a date",
+              "files_parse_date", invalid[i]);
 }
 
 static void test_none_match(void)
@@ -73,15 +65,20 @@ static void test_none_match(void)
     };
 
     for (size_t i = 0; i < sizeof match / sizeof match[0]; i++)
-        check(files_none_match(match[i], strlen(match[i]), etag) == 1, "If-None-Match matches", match[i]);
+        check(files_none_match(match[i], strlen(match[i]), etag) == 1, "If-None-Match matches",
+              "files_none_match", match[i]);
     for (size_t i = 0; i < sizeof no_match / sizeof no_match[0]; i++)
         check(files_none_match(no_match[i], strlen(no_match[i]), etag) == 0,
-              "If-None-Match does not match", no_match[i]);
+              "If-None-Match does not match", "files_none_match", no_match[i]);
     /* If-Range: strong comparison only, or exactly the date. */
-    check(files_if_range(etag, strlen(etag), etag, 784111777) == 1, "If-Range, same ETag", etag);
-    check(files_if_range("W/\"1f-5f5e1000\"", 15, etag, 784111777) == 0, "If-Range, weak", "W/");
-    check(files_if_range("Sun, 06 Nov 1994 08:49:37 GMT", 29, etag, 784111777) == 1, "If-Range, same date", "date");
-    check(files_if_range("Sun, 06 Nov 1994 08:49:38 GMT", 29, etag, 784111777) == 0, "If-Range, other date", "date");
+    check(files_if_range(etag, strlen(etag), etag, 784111777) == 1, "If-Range, same ETag",
+          "files_if_range", etag);
+    check(files_if_range("W/\"1f-5f5e1000\"", 15, etag, 784111777) == 0, "If-Range, weak",
+          "files_if_range", "W/");
+    check(files_if_range("Sun, 06 Nov 1994 08:49:37 GMT", 29, etag, 784111777) == 1,
+          "If-Range, same date", "files_if_range", "date");
+    check(files_if_range("Sun, 06 Nov 1994 08:49:38 GMT", 29, etag, 784111777) == 0,
+          "If-Range, other date", "files_if_range", "date");
 }
 
 static void test_ranges(void)
@@ -120,9 +117,10 @@ static void test_ranges(void)
         off_t first = -1, last = -1;
         int kind = files_parse_range(cases[i].value, strlen(cases[i].value), (off_t)cases[i].size,
                                      &first, &last);
-        check(kind == cases[i].kind, "the kind of range", cases[i].value);
+        check(kind == cases[i].kind, "the kind of range", "files_parse_range", cases[i].value);
         if (kind == RANGE_OK && cases[i].kind == RANGE_OK)
-            check(first == cases[i].first && last == cases[i].last, "the bytes of the range", cases[i].value);
+            check(first == cases[i].first && last == cases[i].last, "the bytes of the range",
+                  "files_parse_range", cases[i].value);
     }
 }
 
@@ -138,9 +136,11 @@ static void test_gzip(void)
     };
 
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        check(files_accepts_gzip(yes[i], strlen(yes[i])) == 1, "accepts gzip", yes[i]);
+        check(files_accepts_gzip(yes[i], strlen(yes[i])) == 1, "accepts gzip", "files_accepts_gzip",
+              yes[i]);
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        check(files_accepts_gzip(no[i], strlen(no[i])) == 0, "does not accept gzip", no[i]);
+        check(files_accepts_gzip(no[i], strlen(no[i])) == 0, "does not accept gzip",
+              "files_accepts_gzip", no[i]);
 }
 
 static void test_types_and_urls(void)
@@ -159,12 +159,12 @@ static void test_types_and_urls(void)
     size_t n;
 
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        check(strcmp(files_mime_type(types[i][0], strlen(types[i][0])), types[i][1]) == 0, "Content-Type",
-              types[i][0]);
+        check(strcmp(files_mime_type(types[i][0], strlen(types[i][0])), types[i][1]) == 0,
+              "Content-Type", "files_mime_type", types[i][0]);
     n = files_url_encode(out, "/a b/caf\xc3\xa9?#%&\r\n~-._", 20);
     check(n == strlen("/a%20b/caf%C3%A9%3F%23%25%26%0D%0A~-._") &&
               memcmp(out, "/a%20b/caf%C3%A9%3F%23%25%26%0D%0A~-._", n) == 0,
-          "URL encoding", "/a b/café?#%&\\r\\n~-._");
+          "URL encoding", "files_url_encode", "/a b/café?#%&\\r\\n~-._");
 }
 
 int main(void)
@@ -177,7 +177,8 @@ int main(void)
     test_gzip();
     test_types_and_urls();
     files_etag(tag, sizeof tag, 31, 1600000000);
-    check(strcmp(tag, "\"1f-5f5e1000\"") == 0, "the ETag is \"size-mtime\" in hex", tag);
+    check(strcmp(tag, "\"1f-5f5e1000\"") == 0, "the ETag is \"size-mtime\" in hex", "files_etag",
+          tag);
     printf("files: %d checks: %d passed, %d failed\n", checks, checks - failures, failures);
     return failures > 0;
 }

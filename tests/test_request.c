@@ -1,9 +1,10 @@
 /*
  * test_request — table-driven unit tests for the request parser of one step
- * (step03-parser/request.c and its copies in later steps). Every case is
- * parsed whole, split in two at every byte, and fed one byte at a time; all
- * must agree. Each parse reads a buffer malloc'd to the exact size, so
- * under SANITIZE=1 AddressSanitizer catches any read past the end.
+ * (step03-parser/request.c and its copies in later steps), and from step05
+ * on for http_has_token() on a parsed head. Every case is parsed whole,
+ * split in two at every byte, and fed one byte at a time; all must agree.
+ * Each parse reads a buffer malloc'd to the exact size, so under
+ * SANITIZE=1 AddressSanitizer catches any read past the end.
  *
  *     make build/test-request-step03 && build/test-request-step03
  */
@@ -344,6 +345,73 @@ static void run_case(const struct parser_case *c)
         check(same(r, &whole, r2, &part), c->name, "byte by byte", part.error);
 }
 
+/* ---- http_has_token (step05 on) ---- */
+
+/* http_has_token() comes with keep-alive, in the step whose request.h
+ * first defines HTTP_CHUNK_LINE_MAX: the Makefile's CHUNKED_STEPS. */
+#ifdef HTTP_CHUNK_LINE_MAX
+struct token_case {
+    const char *fields; /* header lines after Host */
+    const char *name;
+    const char *token;
+    int want;
+};
+
+static const struct token_case token_cases[] = {
+    { "Connection: close\r\n", "Connection", "close", 1 },
+    { "Connection: Close\r\n", "Connection", "close", 1 },
+    { "connection: CLOSE\r\n", "Connection", "close", 1 },
+    { "Connection: Keep-Alive\r\n", "Connection", "keep-alive", 1 },
+    { "Connection: keep-alive\r\n", "Connection", "Keep-Alive", 1 },
+    { "Connection: foo, close\r\n", "Connection", "close", 1 },
+    { "Connection: close, foo\r\n", "Connection", "close", 1 },
+    { "Connection:  close ,x\r\n", "Connection", "close", 1 },
+    { "Connection: a ,\t close\t, b\r\n", "Connection", "close", 1 },
+    { "Connection: ,, close,\r\n", "Connection", "close", 1 },
+    { "Connection: foo\r\nConnection: close\r\n", "Connection", "close", 1 },
+    { "Connection: close\r\nConnection: foo\r\n", "Connection", "close", 1 },
+    { "Connection: closed\r\n", "Connection", "close", 0 },
+    { "Connection: xclose\r\n", "Connection", "close", 0 },
+    { "Connection: clos\r\n", "Connection", "close", 0 },
+    { "Connection: close-ish\r\n", "Connection", "close", 0 },
+    { "Connection: \"close\"\r\n", "Connection", "close", 0 },
+    { "Connection: keep-alive\r\n", "Connection", "close", 0 },
+    { "Connection:\r\n", "Connection", "close", 0 },
+    { "X-Connection: close\r\n", "Connection", "close", 0 },
+    { "X: close\r\n", "Connection", "close", 0 },
+    { "", "Connection", "close", 0 },
+};
+
+/* Parse each case's head from an exact-size copy, kept while
+ * http_has_token() reads the views into it, and check the answer.
+ * Returns the number of cases. */
+static size_t test_has_token(void)
+{
+    static char path[HTTP_LINE_MAX];
+    struct http_header headers[HTTP_FIELDS_MAX];
+    struct http_request req;
+    char buf[512], what[64];
+
+    for (size_t i = 0; i < sizeof token_cases / sizeof token_cases[0]; i++) {
+        const struct token_case *t = &token_cases[i];
+        int n = snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nHost: a\r\n%s\r\n", t->fields);
+        char *copy = malloc((size_t)n);
+
+        memcpy(copy, buf, (size_t)n);
+        init(&req, path, sizeof path, headers);
+        if (http_parse_request(copy, (size_t)n, 0, &req) != n) {
+            check(0, t->fields, "http_has_token", "the request does not parse");
+        } else {
+            snprintf(what, sizeof what, "%s lists %s: want %d", t->name, t->token, t->want);
+            check((http_has_token(&req, t->name, t->token) != 0) == t->want, t->fields,
+                  "http_has_token", what);
+        }
+        free(copy);
+    }
+    return sizeof token_cases / sizeof token_cases[0];
+}
+#endif
+
 int main(void)
 {
     size_t n = sizeof cases / sizeof cases[0];
@@ -353,7 +421,11 @@ int main(void)
         run_case(&cases[i]);
     for (size_t i = 0; i < n_long_cases; i++)
         run_case(&long_cases[i]);
-    printf("parser: %zu cases, %d checks: %d passed, %d failed\n", n + n_long_cases,
-           checks, checks - failures, failures);
+    n += n_long_cases;
+#ifdef HTTP_CHUNK_LINE_MAX
+    n += test_has_token();
+#endif
+    printf("parser: %zu cases, %d checks: %d passed, %d failed\n", n, checks,
+           checks - failures, failures);
     return failures > 0;
 }

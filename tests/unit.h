@@ -10,8 +10,8 @@
 static int checks, failures;
 
 /* Count one check of the case called name; when it failed (ok is 0),
- * print "not ok: NAME (HOW): WHAT", how the input was fed and what was
- * wrong. */
+ * print "not ok: NAME (HOW): WHAT": how the input was fed (or the function
+ * it was given to) and what was wrong (or the input it was wrong for). */
 static void check(int ok, const char *name, const char *how, const char *what)
 {
     checks++;
