@@ -80,7 +80,7 @@ test: $(BINS) build/client $(UNIT_TESTS)
 test-step%: step% build/client $$(filter $(foreach m,$(UNIT_NAMES),build/test-$(m)-step$$*),$(UNIT_TESTS))
 	@bash tests/run.sh $*
 
-check: check-compilers check-docs check-diffs
+check: check-compilers check-docs check-diffs build/idle
 	$(MAKE) test SANITIZE=1
 	$(MAKE) fuzz FUZZ_STEPS=$(lastword $(PARSER_STEPS))
 

@@ -38,7 +38,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-chmod 755 "$work"
 mkdir -p "$work/www"
 head -c 1024 /dev/zero | tr '\0' x >"$work/www/1k.txt"
 head -c $((100 << 20)) /dev/zero >"$work/www/100m.bin"
@@ -108,10 +107,13 @@ start_step() {
     "./step$n" "${args[@]}" "$1" >/dev/null &
 }
 
+# "user": root's workers would otherwise run as nobody, who may not read
+# $work (403); anyone else gets a warning that it is ignored.
 start_nginx() {
     mkdir -p "$work/nginx"
     cat >"$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
+user $(id -un) $(id -gn);
 worker_rlimit_nofile $fds;
 daemon off;
 pid $work/nginx/nginx.pid;
@@ -164,7 +166,8 @@ done
 
 # ---- (a), (b), (c): wrk ----
 
-# measure SCENARIO PORT: one wrk run; prints requests/s (a, b) or MB/s (c).
+# measure SCENARIO PORT NAME: one wrk run; prints requests/s (a, b) or
+# MB/s (c), or nothing if the run failed (error responses count as failed).
 measure() {
     local out
     case $1 in
@@ -172,6 +175,10 @@ measure() {
     b) out=$(wrk -t2 -c50 -d"${seconds}s" -H 'Connection: close' "http://127.0.0.1:$2/1k.txt") ;;
     c) out=$(wrk -t2 -c4 -d"${seconds}s" "http://127.0.0.1:$2/100m.bin") ;;
     esac
+    if [[ $out == *"Non-2xx or 3xx responses:"* ]]; then
+        echo "bench: ($1) $3: a run failed: $(echo "$out" | grep -o 'Non-2xx.*')" >&2
+        return
+    fi
     if [ "$1" = c ]; then
         # "Transfer/sec: 1.23GB" -> MB
         echo "$out" | awk '/^Transfer\/sec:/ { v = $2; u = substr(v, length(v) - 1); v += 0;
@@ -195,18 +202,23 @@ vm_kib() {
 # RSS in KiB (empty if it could not hold them). nginx: the worker's, the
 # process that holds the connections; its master's goes in nginx_master.
 idle_peak() {
-    local pid=$3 line status=0
+    local pid=$3 line status=0 from to idle_pid
     peak=
     if [ "$1" = nginx ]; then
         nginx_master=$(vm_kib "$pid" VmHWM)
         pid=$(pgrep -P "$pid" | head -n 1)
     fi
     coproc IDLE { "$idle" -n "$idle_conns" "$2" /1k.txt 2>"$work/idle.stderr"; }
-    if IFS= read -r -t 120 line <&"${IDLE[0]}" && [ "$line" = "ready $idle_conns" ]; then
+    # Once idle exits, bash reaps it, closes its fds and unsets IDLE and
+    # IDLE_PID (set -u would then stop the script): keep them now ($!
+    # stays). Empty if idle is gone already: then (d) fails below.
+    from=${IDLE[0]:-} to=${IDLE[1]:-} idle_pid=$!
+    if [ -n "$from" ] && IFS= read -r -t 120 line <&"$from" &&
+        [ "$line" = "ready $idle_conns" ]; then
         peak=$(vm_kib "$pid" VmHWM)
     fi
-    eval "exec ${IDLE[1]}>&-" # idle's stdin ends: it checks its connections and exits
-    wait "$IDLE_PID" || status=$?
+    [ -z "$to" ] || eval "exec $to>&-" # idle's stdin ends: it checks its connections and exits
+    wait "$idle_pid" || status=$?
     if [ "$status" -ne 0 ] || [ -z "$peak" ]; then
         echo "bench: (d) $1 failed: $(cat "$work/idle.stderr")" >&2
         peak=
@@ -227,7 +239,8 @@ fi
 for ((round = 1; round <= rounds; round++)); do
     for scenario in a b c; do
         for i in "${!names[@]}"; do
-            results[$scenario,$i]+="$(measure "$scenario" "${ports[$i]}") "
+            got=$(measure "$scenario" "${ports[$i]}" "${names[$i]}")
+            results[$scenario,$i]+="$got "
         done
     done
 done

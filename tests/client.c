@@ -18,7 +18,7 @@
  *               as the next part), so they share one connection without
  *               pipelining; then read as usual
  *   -N COUNT    do all of it COUNT times, one connection after another
- *               (the exit status is the last connection's)
+ *               (the exit status is the first one that is not 0, if any)
  *   -S PREFIX   connect nowhere: split the responses on stdin into the files
  *               PREFIX1, PREFIX2, ... and print how many there are. Exit
  *               status 1 if bytes are left that are no complete response
@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,12 +159,7 @@ static const char *find(const char *p, size_t n, const char *s)
 /* Whether p[0..n) is the NUL-terminated s, ignoring ASCII case. */
 static int equals_nocase(const char *p, size_t n, const char *s)
 {
-    if (strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((p[i] | 0x20) != (s[i] | 0x20))
-            return 0;
-    return 1;
+    return strlen(s) == n && strncasecmp(p, s, n) == 0;
 }
 
 /* The value of the first field called name in the head h[0..n), spaces
@@ -193,7 +189,8 @@ static const char *field(const char *h, size_t n, const char *name, size_t *len)
 }
 
 /* The length of the chunked body at b[0..n), trailers included, or 0 if it
- * has not all arrived (a malformed one never arrives). */
+ * has not all arrived (a malformed one never arrives; nor does a chunk
+ * larger than n, so its size stops growing before it could wrap). */
 static size_t chunked_len(const char *b, size_t n)
 {
     size_t pos = 0;
@@ -205,8 +202,11 @@ static size_t chunked_len(const char *b, size_t n)
 
         if (lf == NULL)
             return 0;
-        for (i = pos; strchr("0123456789abcdefABCDEF", b[i]) != NULL && b[i] != '\0'; i++)
+        for (i = pos; strchr("0123456789abcdefABCDEF", b[i]) != NULL && b[i] != '\0'; i++) {
+            if (size > n / 16)
+                return 0;
             size = size * 16 + (unsigned long long)(b[i] <= '9' ? b[i] - '0' : (b[i] | 0x20) - 'a' + 10);
+        }
         if (i == pos || size > n)
             return 0;
         pos = (size_t)(lf - b) + 1;
@@ -229,9 +229,20 @@ static size_t chunked_len(const char *b, size_t n)
     }
 }
 
+/* The status code of the status line at r[0..n): three digits 100-599
+ * after "HTTP/x.y " and before a space, or -1. */
+static int status_code(const char *r, size_t n)
+{
+    if (n < 13 || r[9] < '1' || r[9] > '5' || r[10] < '0' || r[10] > '9' ||
+        r[11] < '0' || r[11] > '9' || r[12] != ' ')
+        return -1;
+    return (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
+}
+
 /* The length of the response at the start of r[0..n), or 0 if it has not
- * all arrived. *to_close: its body runs to the close (no Content-Length,
- * not chunked). head_only: it answers HEAD. */
+ * all arrived (one without a valid status code never arrives). *to_close:
+ * its body runs to the close (no Content-Length, not chunked). head_only:
+ * it answers HEAD. */
 static size_t response_len(const char *r, size_t n, int head_only, int *to_close)
 {
     const char *end = find(r, n, "\r\n\r\n"), *v;
@@ -242,7 +253,8 @@ static size_t response_len(const char *r, size_t n, int head_only, int *to_close
     if (end == NULL)
         return 0;
     head = (size_t)(end - r) + 4;
-    status = head > 12 ? atoi(r + 9) : 0;
+    if ((status = status_code(r, head)) < 0)
+        return 0;
     if (status < 200 || status == 204 || status == 304 || head_only)
         return head;
     if ((v = field(r, head - 2, "Transfer-Encoding", &vlen)) != NULL && equals_nocase(v, vlen, "chunked")) {
@@ -409,8 +421,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "client: reading stdin failed\n");
         return EXIT_ERROR;
     }
-    for (long i = 0; i < count; i++)
-        status = talk(port, req, len, sep, chunk > 0 ? (size_t)chunk : len + 1, delay_ms, (int)timeout_s, how);
+    for (long i = 0; i < count; i++) {
+        int r = talk(port, req, len, sep, chunk > 0 ? (size_t)chunk : len + 1, delay_ms,
+                     (int)timeout_s, how);
+        if (status == EXIT_EOF)
+            status = r; /* the first failure is the one to explain */
+    }
     free(req);
     return status;
 }

@@ -9,17 +9,20 @@
  *
  * Connects to 127.0.0.1:PORT N times; on each connection sends one
  * "GET PATH HTTP/1.1" request and reads its whole response (the head and
- * Content-Length bytes of body), and keeps the connection open. Then it
- * prints "ready N" on stdout and holds every connection, idle, until its
- * stdin reaches end of file; the caller measures the server meanwhile.
+ * Content-Length bytes of body), which must be a 200, and keeps the
+ * connection open. Then it prints "ready N" on stdout and holds every
+ * connection, idle, until its stdin reaches end of file; the caller
+ * measures the server meanwhile.
  * Exit status: 0 every connection was answered and was still open at the
- * end; 1 the server failed to answer, or closed a connection while it was
- * held (that server does not keep connections); 2 bad arguments.
+ * end; 1 the server failed to answer with a 200, or closed a connection
+ * while it was held (that server does not keep connections); 2 bad
+ * arguments.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +105,7 @@ static int read_failed(ssize_t n)
 
 /* Send the request and read the whole response: its head, then
  * Content-Length bytes of body, and not a byte more. Returns 0, or -1
- * after a message. */
+ * after a message (also when the status is not 200). */
 static int fetch(int fd, const char *req, size_t req_len, int timeout_s)
 {
     char head[HEAD_MAX + 1], body[65536], *end = NULL;
@@ -128,6 +131,10 @@ static int fetch(int fd, const char *req, size_t req_len, int timeout_s)
         end = strstr(head, "\r\n\r\n");
     }
     size_t head_len = (size_t)(end - head) + 4;
+    if (strncmp(head, "HTTP/", 5) != 0 || strncmp(head + 8, " 200 ", 5) != 0) {
+        fprintf(stderr, "idle: the status is not 200:\n%.*s", (int)head_len, head);
+        return -1;
+    }
     long length = content_length(head, head_len);
     long body_left = length - (long)(got - head_len);
     if (length < 0 || body_left < 0) {
@@ -195,6 +202,7 @@ int main(int argc, char **argv)
     int timeout_s = 10, opt, status = 1;
     char req[8192], *end;
 
+    signal(SIGPIPE, SIG_IGN); /* a send to a closed connection fails with EPIPE instead */
     while ((opt = getopt(argc, argv, "n:t:")) != -1) {
         if (opt == 'n' && (n = strtol(optarg, &end, 10)) > 0 && *end == '\0' && n <= 1000000)
             continue;

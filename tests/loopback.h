@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 /* Connect to 127.0.0.1:port with Nagle off, so each write leaves at once.
- * Returns the socket, or -1 with errno set. */
+ * Returns the socket, or -1 with errno set. One connect() call: after EINTR
+ * it goes on in the background and a second call fails (POSIX). */
 static int loopback_connect(long port)
 {
     struct sockaddr_in addr;
@@ -26,13 +27,9 @@ static int loopback_connect(long port)
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) {
-        while (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-            if (errno != EINTR)
-                goto fail;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 &&
+        connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
         return fd;
-    }
-fail:
     saved = errno;
     close(fd);
     errno = saved;
