@@ -62,27 +62,36 @@ start_server_args() {
 }
 
 # stop_server: fail if the server died on its own, or if a sanitizer
-# reported anything; otherwise stop it with SIGTERM.
+# reported anything; otherwise stop it with SIGTERM (reap_server).
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
     local pid=$SERVER_PID alive=1
     SERVER_PID=
     kill -0 "$pid" 2>/dev/null || alive=
     kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    reap_server "$pid" || return 1
+    [ -n "$alive" ] || fail "./step$STEP exited during the test; stderr: $(cat "$T/stderr")"
+}
+
+# reap_server PID: wait until the server PID has exited, and set
+# STOP_STATUS to its exit status; fail if a sanitizer reported anything.
+reap_server() {
+    STOP_STATUS=0
+    wait "$1" 2>/dev/null || STOP_STATUS=$?
     wait "$DRAIN_PID" 2>/dev/null
     if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/stderr"; then
         fail "sanitizer report from ./step$STEP:" "$(cat "$T/stderr")"
         return 1
     fi
-    [ -n "$alive" ] || fail "./step$STEP exited during the test; stderr: $(cat "$T/stderr")"
 }
 
-# stop_summary: stop the server (stop_server) and set CONNECTIONS and
-# REQUESTS from the line "stopped: N connections, M requests" that it
-# prints last on SIGTERM (step05 on).
+# stop_summary [PID]: stop the server (stop_server), or wait for the server
+# PID that the test sent SIGTERM (reap_server). It must exit 0 with the
+# line "stopped: N connections, M requests" last (step05 on), which sets
+# CONNECTIONS and REQUESTS.
 stop_summary() {
-    stop_server || return 1
+    if [ -n "${1:-}" ]; then reap_server "$1"; else stop_server; fi || return 1
+    [ "$STOP_STATUS" -eq 0 ] || fail "exit status $STOP_STATUS after SIGTERM; stderr: $(cat "$T/stderr")" || return 1
     local last
     last=$(tail -n 1 "$T/stdout")
     [[ $last =~ ^stopped:\ ([0-9]+)\ connections,\ ([0-9]+)\ requests$ ]] ||
@@ -304,12 +313,19 @@ check_error() {
     local lines
     check_response "HTTP/1.1 $1" || return 1
     [ "$(header Content-Type)" = "text/plain; charset=utf-8" ] || fail "Content-Type: $(header Content-Type)" || return 1
-    [ "$(header Connection)" = close ] || fail "Connection: $(header Connection)" || return 1
+    closes_connection || return 1
     mapfile -t lines <"$BODY"
     [ "${#lines[@]}" = 2 ] && [ $((${#lines[0]} + ${#lines[1]} + 2)) = "$BODY_SIZE" ] ||
         fail "the body is not two lines, each ending in LF:" "$(cat "$BODY")" || return 1
     [ "${lines[0]}" = "$1" ] || fail "body's first line: ${lines[0]}" || return 1
     [[ ${lines[1]} =~ $2 ]] || fail "body's second line: ${lines[1]}, want /$2/"
+}
+
+# closes_connection: the response announces the close: Connection: close,
+# and no Keep-Alive.
+closes_connection() {
+    [ "$(header Connection)" = close ] || fail "Connection: $(header Connection)" || return 1
+    ! has_header Keep-Alive || fail "Keep-Alive on a closing response: $(header Keep-Alive)"
 }
 
 # mtime FILE: the file's modification time in seconds (GNU, then BSD stat).

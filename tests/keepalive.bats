@@ -44,15 +44,31 @@ load keepalive
     check_file 5 data.json close
 }
 
-@test "keepalive: a 404 and a 405 keep the connection" {
+@test "keepalive: 206, 304, 404, 405 and 416 keep the connection" {
     start_server -d "$WWW"
-    talk "$(req GET /missing)$(req DELETE /notes.txt)$(req GET /notes.txt 'Connection: close')"
-    expect_responses 3
+    local size
+    size=$(wc -c <"$WWW/notes.txt")
+    size=$((size))
+    talk "$(req GET /notes.txt 'Range: bytes=0-4')$(req GET /notes.txt 'If-None-Match: *')$(req GET /missing)$(req DELETE /notes.txt)$(req GET /notes.txt "Range: bytes=$size-")$(req GET /notes.txt 'Connection: close')"
+    expect_responses 6
     pick 1
-    check_keepalive "HTTP/1.1 404 Not Found"
+    check_keepalive "HTTP/1.1 206 Partial Content"
+    [ "$(header Content-Range)" = "bytes 0-4/$size" ] || fail "Content-Range: $(header Content-Range)"
+    head -c 5 "$WWW/notes.txt" | cmp - "$BODY"
+    # A 304 has no body (RFC 9110 §15.4.5): the next response follows its
+    # head at once.
     pick 2
+    check_head "HTTP/1.1 304 Not Modified"
+    keeps_connection
+    [ ! -s "$BODY" ] || fail "a 304 with a body"
+    pick 3
+    check_keepalive "HTTP/1.1 404 Not Found"
+    pick 4
     check_keepalive "HTTP/1.1 405 Method Not Allowed"
-    check_file 3 notes.txt close
+    pick 5
+    check_keepalive "HTTP/1.1 416 Range Not Satisfiable"
+    [ "$(header Content-Range)" = "bytes */$size" ] || fail "Content-Range: $(header Content-Range)"
+    check_file 6 notes.txt close
 }
 
 @test "keepalive: requests split across writes anywhere are reassembled" {
