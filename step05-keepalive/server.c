@@ -265,13 +265,13 @@ static void progress(struct conn *c, size_t n)
 }
 
 /* Note that a response could not be sent or made (the client has gone,
- * no memory, the file could not be read): the connection will close. A
- * client that went away is no error of the server's (the access log shows
- * what it got), so only the others are printed. */
+ * no memory, no descriptor, the file could not be read): the connection
+ * will close. A client that went away is no error of the server's (the
+ * access log shows what it got), so only the others are printed. */
 static void send_failed(struct conn *c)
 {
     if (errno != EPIPE && errno != ECONNRESET)
-        fprintf(stderr, "send to %s: %s\n", c->ip, strerror(errno));
+        fprintf(stderr, "response to %s cut short: %s\n", c->ip, strerror(errno));
     c->failed = 1;
 }
 
@@ -1083,8 +1083,10 @@ static int conn_write(struct conn *c)
         if (c->pending != NULL) {
             ssize_t n = send_some(c->fd, c->pending + c->pending_sent,
                                   c->pending_len - c->pending_sent);
-            if (n < 0)
+            if (n < 0) {
+                send_failed(c);
                 return -1;
+            }
             progress(c, (size_t)n);
             c->pending_sent += (size_t)n;
             if (c->pending_sent < c->pending_len)
@@ -1099,8 +1101,10 @@ static int conn_write(struct conn *c)
                 fprintf(stderr, "pread: %s\n", strerror(errno));
                 return -1;
             }
-            if (transmit(c, out, 0, (size_t)got) < 0)
+            if (transmit(c, out, 0, (size_t)got) < 0) {
+                send_failed(c);
                 return -1;
+            }
             if (before - c->file_left < got)
                 return 0; /* the socket is full: wait for POLLOUT */
         } else {
@@ -1197,10 +1201,10 @@ static void conn_open(int fd, const struct sockaddr *peer, socklen_t peer_len)
 }
 
 /* Accept the connections waiting on the listener while there are free
- * slots. Returns 0, or -1 when accept() failed for want of fds or memory
- * (EMFILE, ENFILE, ENOBUFS): the caller then stops polling the listener
- * for a while, or poll() would wake it for the same error at once, again
- * and again, a busy loop. */
+ * slots. Returns 0, or -1 when accept() failed otherwise, mostly for want
+ * of fds or memory (EMFILE, ENFILE, ENOBUFS): the caller then stops
+ * polling the listener for a while, or poll() would wake it for the same
+ * error at once, again and again, a busy loop. */
 static int accept_clients(int listen_fd)
 {
     while (conn_count < conn_max) {
