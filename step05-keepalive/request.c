@@ -531,14 +531,24 @@ int http_parse_request(const char *buf, size_t len, size_t last_len,
 
 /* The decoder's states, in the order a chunked body (RFC 9112 §7.1) goes
  * through them; a chunk of size 0 ends the data:
- *     5;name=value\r\n   SIZE, SIZE_MORE, EXT_BWS or EXT, SIZE_LF
+ *     5;name=value\r\n   SIZE, SIZE_MORE, EXT_ states (ext_next), SIZE_LF
  *     hello\r\n           DATA, DATA_CR, DATA_LF, then SIZE again
  *     0\r\n               SIZE, SIZE_MORE, SIZE_LF
  *     Trailer: x\r\n     TRAILER, TRAILER_LINE, TRAILER_LF
  *     \r\n                TRAILER, END_LF, then DONE
  * -1 is the state after an error. */
 enum {
-    CHUNK_SIZE, CHUNK_SIZE_MORE, CHUNK_EXT_BWS, CHUNK_EXT, CHUNK_SIZE_LF,
+    CHUNK_SIZE, CHUNK_SIZE_MORE,
+    CHUNK_EXT_SEMI,      /* BWS, then ";" */
+    CHUNK_EXT_NAME,      /* BWS, then a name */
+    CHUNK_EXT_NAME_MORE, /* the rest of the name */
+    CHUNK_EXT_EQ,        /* BWS after the name, then "=" or ";" */
+    CHUNK_EXT_VALUE,     /* BWS, then a token or a quoted-string */
+    CHUNK_EXT_TOKEN,     /* the rest of the token */
+    CHUNK_EXT_QUOTED,    /* the rest of the quoted-string */
+    CHUNK_EXT_PAIR,      /* the byte after a backslash in it */
+    CHUNK_EXT_END,       /* after the quoted-string */
+    CHUNK_SIZE_LF,
     CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF,
     CHUNK_TRAILER, CHUNK_TRAILER_LINE, CHUNK_TRAILER_LF, CHUNK_END_LF, CHUNK_DONE
 };
@@ -549,12 +559,73 @@ void http_chunked_init(struct http_chunked *dec)
     dec->state = CHUNK_SIZE;
 }
 
-/* One more byte of a size line: hex digits, then an extension
- * (BWS ";" name ["=" value]), then CRLF. Extensions are skipped, but the
+/* After a size, a name or a value: BWS before the next ";", that ";", or
+ * the CR that ends the line. Returns the next state, or -1. */
+static int item_end(unsigned char c)
+{
+    if (c == ' ' || c == '\t')
+        return CHUNK_EXT_SEMI;
+    return c == ';' ? CHUNK_EXT_NAME : c == '\r' ? CHUNK_SIZE_LF : -1;
+}
+
+/* Follow byte c of the chunk extensions (RFC 9112 §7.1.1), strictly:
+ *     *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+ * Returns the next state, or -1 if c cannot come there. */
+static int ext_next(int state, unsigned char c)
+{
+    int ws = c == ' ' || c == '\t';
+
+    switch (state) {
+    case CHUNK_EXT_SEMI:
+        return ws ? state : c == ';' ? CHUNK_EXT_NAME : -1;
+    case CHUNK_EXT_NAME:
+        return ws ? state : is_tchar(c) ? CHUNK_EXT_NAME_MORE : -1;
+    case CHUNK_EXT_NAME_MORE:
+        if (c == '=' || ws)
+            return c == '=' ? CHUNK_EXT_VALUE : CHUNK_EXT_EQ;
+        return is_tchar(c) ? state : item_end(c);
+    case CHUNK_EXT_EQ:
+        return ws ? state : c == '=' ? CHUNK_EXT_VALUE : c == ';' ? CHUNK_EXT_NAME : -1;
+    case CHUNK_EXT_VALUE:
+        if (ws)
+            return state;
+        return c == '"' ? CHUNK_EXT_QUOTED : is_tchar(c) ? CHUNK_EXT_TOKEN : -1;
+    case CHUNK_EXT_TOKEN:
+        return is_tchar(c) ? state : item_end(c);
+    case CHUNK_EXT_QUOTED: /* qdtext is HTAB, SP, visible ASCII, obs-text */
+        if (c == '"')
+            return CHUNK_EXT_END;
+        if (c == '\\')
+            return CHUNK_EXT_PAIR;
+        return c == '\t' || !is_ctl(c) ? state : -1;
+    case CHUNK_EXT_PAIR:
+        return c == '\t' || !is_ctl(c) ? CHUNK_EXT_QUOTED : -1;
+    default: /* SIZE_MORE after its digits, or EXT_END */
+        return item_end(c);
+    }
+}
+
+/* Say why byte c cannot come where it is in a size line. Returns
+ * HTTP_ERROR. */
+static int size_line_fail(struct http_chunked *dec, unsigned char c)
+{
+    if (dec->state == CHUNK_SIZE_MORE) /* "5g": no extension began */
+        return chunk_fail(dec, 400, "an invalid byte 0x%02x in a chunk-size line", c);
+    /* BWS may only come before ";" or "=": "5 \r\n" is no valid line */
+    if (c == '\r' && (dec->state == CHUNK_EXT_SEMI || dec->state == CHUNK_EXT_EQ))
+        return chunk_fail(dec, 400, "whitespace at the end of a chunk-size line");
+    if (c != '\r' && is_ctl(c))
+        return chunk_fail(dec, 400, "a control byte 0x%02x in a chunk extension", c);
+    return chunk_fail(dec, 400, "a chunk extension that is not ;name or ;name=value "
+                      "(at byte 0x%02x)", c);
+}
+
+/* One more byte of a size line: hex digits, then extensions (ext_next),
+ * then CRLF. Extensions must follow their grammar, then are skipped; the
  * line is bounded. Returns 0, or HTTP_ERROR. */
 static int size_line_byte(struct http_chunked *dec, char c)
 {
-    int digit = hex_value(c);
+    int digit = hex_value(c), next;
 
     if (c != '\r' && ++dec->line_len > HTTP_CHUNK_LINE_MAX)
         return chunk_fail(dec, 400, "a chunk-size line longer than %d bytes", HTTP_CHUNK_LINE_MAX);
@@ -566,16 +637,14 @@ static int size_line_byte(struct http_chunked *dec, char c)
         if (dec->left > (unsigned long long)(HTTP_BODY_MAX - dec->body_len))
             return chunk_fail(dec, 413, "the body is larger than %d bytes", HTTP_BODY_MAX);
         dec->state = CHUNK_SIZE_MORE;
-    } else if (c == '\r' && dec->state != CHUNK_EXT_BWS) {
-        dec->state = CHUNK_SIZE_LF;
-    } else if (c == ';') {
-        dec->state = CHUNK_EXT;
-    } else if (c == ' ' || c == '\t') {
-        if (dec->state == CHUNK_SIZE_MORE)
-            dec->state = CHUNK_EXT_BWS;
-    } else if (dec->state != CHUNK_EXT || is_ctl((unsigned char)c)) {
-        return chunk_fail(dec, 400, "an invalid byte 0x%02x in a chunk-size line", (unsigned char)c);
+        return 0;
     }
+    /* A lenient reading of what follows the size is how smuggling starts:
+     * a proxy that frames the body another way sees other requests. */
+    next = ext_next(dec->state, (unsigned char)c);
+    if (next < 0)
+        return size_line_fail(dec, (unsigned char)c);
+    dec->state = next;
     return 0;
 }
 
@@ -603,6 +672,13 @@ static int chunk_byte(struct http_chunked *dec, char c)
 {
     if (dec->state >= CHUNK_TRAILER && ++dec->trailer_len > HTTP_HEAD_MAX)
         return chunk_fail(dec, 431, "the trailer section is larger than %d bytes", HTTP_HEAD_MAX);
+    /* Counted over the whole body, since each line alone is short: else a
+     * client could send a gigabyte of extensions around a few bytes of data
+     * and keep the server busy for free (Node.js's CVE-2024-22019). Many
+     * small chunks are fine: only framing beyond the data counts. */
+    if (++dec->framing_len > HTTP_CHUNK_FRAMING_MAX + (unsigned long long)dec->body_len)
+        return chunk_fail(dec, 400, "the chunked framing (size lines, extensions, trailers) "
+                          "exceeds the data by more than %d bytes", HTTP_CHUNK_FRAMING_MAX);
     switch (dec->state) {
     case CHUNK_SIZE_LF:
         dec->line_len = 0;

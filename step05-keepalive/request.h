@@ -15,6 +15,8 @@
 #define HTTP_BODY_MAX (1 << 20) /* bytes in a request body; more gets 413 */
 #define HTTP_CHUNK_LINE_MAX 1024 /* bytes in a chunk-size line with its
                                     extensions (CRLF not counted); more gets 400 */
+#define HTTP_CHUNK_FRAMING_MAX 65536 /* bytes of chunk-size lines, extensions
+                           and trailers in one body beyond its data; more gets 400 */
 
 /* What http_parse_request() returns when there is no complete, valid head. */
 #define HTTP_INCOMPLETE (-1) /* the head has not ended yet: read more, call again */
@@ -62,6 +64,8 @@ struct http_chunked {
     unsigned long long left; /* bytes of chunk data still to come */
     size_t line_len;         /* bytes of the size line so far */
     size_t trailer_len;      /* bytes of the trailer section so far */
+    size_t framing_len;      /* bytes that were not chunk data so far: size
+                                lines and CRLFs, trailer section */
     long long body_len;      /* bytes of chunk data decoded so far */
     int status;              /* after HTTP_ERROR: 400, 413 or 431 */
     char error[160];         /* after HTTP_ERROR: one line saying what was wrong */

@@ -56,6 +56,8 @@ body_refused() {
     local body
     for body in '5;name=value\r\nhello\r\n0;last\r\n\r\n' \
         '5 ;q="a;b=\\"c\\""\r\nhello\r\n0\r\n\r\n' \
+        '5 ; name = value\r\nhello\r\n0\t;\tx\r\n\r\n' \
+        '5;a="quoted \\" string";b=tok\r\nhello\r\n0\r\n\r\n' \
         '5\r\nhello\r\n0\r\nX-Checksum: 1\r\nX-Other: 2\r\n\r\n'; do
         body_accepted "$body" || fail "body: $body"
     done
@@ -86,6 +88,36 @@ zz\r\nhello\r\n0\r\n\r\n|not a hex number
 5\r\nhell\r\n0\r\n\r\n|longer or shorter than its size
 1;$(printf '%01030d' 0)\r\nx\r\n0\r\n\r\n|longer than 1024 bytes
 CASES
+}
+
+@test "chunked: malformed extensions get 400 and a close; the request after is not served" {
+    start_server -d "$WWW"
+    local body why
+    # RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ),
+    # a name a token, a value a token or a quoted-string. A server more
+    # lenient than a proxy in front of it frames the body apart (§11.2).
+    while IFS='|' read -r body why; do
+        body_refused "$body" "400 Bad Request" "$why" || fail "body: $body"
+    done <<'CASES'
+5;bad[=x\r\nhello\r\n0\r\n\r\n|chunk extension that is not ;name or ;name=value
+5;\r\nhello\r\n0\r\n\r\n|chunk extension that is not ;name or ;name=value
+5;a="x\r\nhello\r\n0\r\n\r\n|chunk extension that is not ;name or ;name=value
+5 \r\nhello\r\n0\r\n\r\n|whitespace at the end of a chunk-size line
+5;a=\x01\r\nhello\r\n0\r\n\r\n|control byte 0x01 in a chunk extension
+CASES
+}
+
+@test "chunked: more than 64 KiB of framing (extensions) gets 400 and a close" {
+    start_server -d "$WWW"
+    local ext chunk body="" i
+    # 1-byte chunks, each with a 1000-byte size line: valid one by one,
+    # but 70 of them carry 70 KB of framing for 70 bytes of data.
+    printf -v ext '%0996d' 0
+    chunk="1;e=$ext\r\nx\r\n"
+    for ((i = 0; i < 60; i++)); do body+=$chunk; done
+    body_accepted "${body}0\r\n\r\n" || fail "60 KB of framing refused"
+    for ((i = 60; i < 70; i++)); do body+=$chunk; done
+    body_refused "${body}0\r\n\r\n" "400 Bad Request" "framing \(size lines, extensions, trailers\) exceeds the data by more than 65536 bytes"
 }
 
 @test "chunked: a body over 1 MiB, or a size that overflows, gets 413 and a close" {

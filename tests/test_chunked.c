@@ -28,6 +28,10 @@
 #define TOO_LARGE "the body is larger than"
 #define LONG_LINE "a chunk-size line longer than"
 #define LONG_TRAILER "the trailer section is larger than"
+#define BAD_EXT "a chunk extension that is not ;name or ;name=value"
+#define CTL_EXT "a control byte"
+#define END_WS "whitespace at the end of a chunk-size line"
+#define FRAMING "the chunked framing (size lines, extensions, trailers) exceeds the data by"
 
 struct chunked_case {
     const char *name;
@@ -57,6 +61,17 @@ static const struct chunked_case cases[] = {
     { "several extensions", "5;a=1;b;c=2\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
     { "a quoted-string value", "5;q=\"a;b=\\\"c\\\" \"\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
     { "whitespace before ';' (BWS)", "5 ;a=b\r\nhello\r\n0\t;x\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    /* RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name
+     * [ BWS "=" BWS chunk-ext-val ] ); a name is a token, a value a token
+     * or a quoted-string (RFC 9110 §5.6.2, §5.6.4) */
+    { "a name alone", "5;name\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "BWS around ';' and '='", "5 ; name = value\r\nhello\r\n0\t;\tx\t=\t\"y\"\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "a quoted-pair, then a token value", "5;a=\"quoted \\\" string\";b=tok\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "BWS after a quoted-string, before ';'", "5;a=\"x\" ;b\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "an empty quoted-string", "5;a=\"\"\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "a quoted backslash", "5;a=\"\\\\\"\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "HTAB, obs-text and ';' in a quoted-string", "5;a=\"\tcaf\xc3\xa9;b=c\"\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
+    { "every tchar in a name and a value", "5;!#$%&'*+-.^_`|~09azAZ=!#$%&'*+-.^_`|~09azAZ\r\nhello\r\n0\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
     { "a trailer field", "5\r\nhello\r\n0\r\nX-Sum: 1\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
     { "several trailer fields", "5\r\nhello\r\n0\r\nA: 1\r\nB: 2\r\nC:\r\n\r\n", 0, DONE, "hello", 0, "", NULL },
     { "data holding CRLFs and a size line", "9\r\n\r\n0\r\n\r\n\r\n\r\n0\r\n\r\n", 0, DONE, "\r\n0\r\n\r\n\r\n", 0, "", NULL },
@@ -108,6 +123,34 @@ static const struct chunked_case cases[] = {
     { "a bare LF after the last chunk", "0\n\r\n", 0, 400, NULL, 0, NULL, BARE_LF },
     { "a bare LF as the empty line", "0\r\n\n", 0, 400, NULL, 0, NULL, BARE_LF },
     { "a bare LF after a trailer", "0\r\nA: 1\n\r\n", 0, 400, NULL, 0, NULL, BARE_LF },
+
+    /* errors in chunk extensions: the grammar above, strictly; a lenient
+     * parser and a strict one in front of it would frame the body apart */
+    { "';' with no name", "5;\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "';' at the end", "5;a=b;\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "';' with no name on the last chunk", "5\r\nhello\r\n0;\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a '[' in a name", "5;bad[=x\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a ',' in a name", "5;a,b\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a quoted name", "5;\"a\"\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "no name before '='", "5;=x\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "'=' with no value", "5;a=\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "'=' twice", "5;a=b=c\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a space inside a name", "5;a b\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a space inside a token value", "5;a=b c\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "obs-text in a token value", "5;a=caf\xc3\xa9\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "a quoted-string not closed", "5;a=\"x\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    { "text after a quoted-string", "5;a=\"x\"y\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BAD_EXT },
+    /* BWS comes only before ';' or '=': never at the end of the line */
+    { "whitespace after the size, no extension", "5 \r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, END_WS },
+    { "whitespace after a name", "5;a \r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, END_WS },
+    { "whitespace after a value", "5;a=b\t\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, END_WS },
+    { "a control byte in a value", "5;a=\x01\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, CTL_EXT },
+    { "a control byte in a quoted-string", "5;a=\"\x1b\"\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, CTL_EXT },
+    { "a control byte after a backslash", "5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, CTL_EXT },
+    { "DEL in a name", "5;a\x7f\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, CTL_EXT },
+    { "NUL in a token value", WITH_LEN("5;a=b\0c\r\nhello\r\n0\r\n\r\n"), 400, NULL, 0, NULL, CTL_EXT },
+    { "a bare LF in a quoted-string", "5;a=\"x\ny\"\r\nhello\r\n0\r\n\r\n", 0, 400, NULL, 0, NULL, BARE_LF },
+
     { "a size over 1 MiB", "100001\r\nhello", 0, 413, NULL, 0, NULL, TOO_LARGE },
     { "a size of 2^64", "10000000000000000\r\nhello", 0, 413, NULL, 0, NULL, TOO_LARGE },
     { "an overflowing size", "FFFFFFFFFFFFFFFFFFFFFFFF\r\nhello", 0, 413, NULL, 0, NULL,
@@ -115,7 +158,7 @@ static const struct chunked_case cases[] = {
 };
 
 /* Cases too long to write out, built by build_long_cases(). */
-static struct chunked_case long_cases[16];
+static struct chunked_case long_cases[32];
 static size_t n_long_cases;
 
 static void add_long(const char *name, const char *input, size_t len, int status,
@@ -158,6 +201,71 @@ static char *bytes(size_t size)
     memset(p, 'a', size);
     p[size] = '\0';
     return p;
+}
+
+/* A body of 1-byte chunks, each "1;e=aaa...\r\nx\r\n" with a size line
+ * of 996 bytes (the last one 5 to 1004), then "0\r\n", trailer and the
+ * empty line, whose bytes other than chunk data (its framing) outnumber the
+ * data by excess, at least 2000. Returns it malloc'd, never freed; *len
+ * gets its length, *data (malloc'd) the data and *data_len its length. */
+static char *framed_body(size_t excess, const char *trailer, size_t *len, char **data,
+                         size_t *data_len)
+{
+    size_t rest = excess - strlen("0\r\n\r\n") - strlen(trailer), line;
+    char *buf = malloc(2 * excess), *p = buf;
+
+    *data_len = 0;
+    while (rest > 0) {
+        /* the last chunk gets what is left: 5 to 1004 bytes of line */
+        line = rest >= 1000 + 8 ? 996 : rest - 3;
+        memcpy(p, "1;e=", 4);
+        memset(p + 4, 'a', line - 4);
+        memcpy(p + line, "\r\nx\r\n", 5);
+        p += line + 5;
+        rest -= line + 3; /* 4 bytes of CRLFs, less the x of data */
+        ++*data_len;
+    }
+    p += sprintf(p, "0\r\n%s\r\n", trailer);
+    *len = (size_t)(p - buf);
+    *data = malloc(*data_len);
+    memset(*data, 'x', *data_len);
+    return buf;
+}
+
+/* Size lines with their CRLFs, the CRLF after each chunk's data, and the
+ * trailer section count toward one bound for the whole body, beyond its
+ * data: at it, fine; one byte more, 400. */
+static void build_framing_cases(void)
+{
+    size_t len, data_len, max = HTTP_CHUNK_FRAMING_MAX;
+    char *in, *data, *trailer = bytes(8 * 1024);
+
+    in = framed_body(max, "", &len, &data, &data_len);
+    add_long("framing at the bound (1-byte chunks, long extensions)", in, len, DONE, data,
+             data_len, NULL);
+    in = framed_body(max + 1, "", &len, &data, &data_len);
+    add_long("framing one byte over the bound", in, len, 400, NULL, 0, FRAMING);
+    free(data);
+    memcpy(trailer, "X-T: ", 5);
+    memcpy(trailer + 8 * 1024 - 2, "\r\n", 2);
+    in = framed_body(max, trailer, &len, &data, &data_len);
+    add_long("framing at the bound, an 8 KiB trailer in it", in, len, DONE, data, data_len,
+             NULL);
+    in = framed_body(max + 1, trailer, &len, &data, &data_len);
+    add_long("a trailer that takes the framing over the bound", in, len, 400, NULL, 0, FRAMING);
+    free(data);
+    free(trailer);
+    /* 20,000 chunks of 16 bytes: 120,000 bytes of framing, more than the
+     * bound alone, but far less than the 320,000 bytes of data. */
+    in = malloc(20000 * 22 + 5);
+    data = malloc(20000 * 16);
+    for (size_t i = 0; i < 20000; i++) {
+        memcpy(in + 22 * i, "10\r\n0123456789abcdef\r\n", 22);
+        memcpy(data + 16 * i, "0123456789abcdef", 16);
+    }
+    memcpy(in + 20000 * 22, "0\r\n\r\n", 5);
+    add_long("many small chunks: much framing, more data", in, 20000 * 22 + 5, DONE, data,
+             20000 * 16, NULL);
 }
 
 static void build_long_cases(void)
@@ -214,6 +322,7 @@ static void build_long_cases(void)
     memcpy(trailer, "0\r\nX-T: ", 8);
     add_long("64 KiB of trailer, no line end", trailer, 64 * 1024, 431, NULL, 0,
              LONG_TRAILER);
+    build_framing_cases();
 }
 
 /* ---- running a case ---- */

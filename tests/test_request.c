@@ -36,6 +36,10 @@ struct parser_case {
 
 #define H11 " HTTP/1.1\r\nHost: a\r\n\r\n"
 #define WITH_LEN(s) s, sizeof s - 1 /* for inputs with a NUL byte inside */
+/* Slots in each header array given to the parser, which may use
+ * HTTP_FIELDS_MAX: one spare, so a parser that misses the limit fails a
+ * check here instead of writing past the array and crashing the test. */
+#define FIELD_ROOM (HTTP_FIELDS_MAX + 1)
 
 static const struct parser_case cases[] = {
     /* valid requests */
@@ -275,7 +279,7 @@ static int same(int r1, const struct http_request *a, int r2, const struct http_
 static void check_fields(const struct parser_case *c, const char *buf, size_t len)
 {
     static char path[HTTP_LINE_MAX];
-    struct http_header headers[HTTP_FIELDS_MAX];
+    struct http_header headers[FIELD_ROOM];
     struct http_request req;
     int r;
 
@@ -304,7 +308,7 @@ static void check_fields(const struct parser_case *c, const char *buf, size_t le
 static void run_case(const struct parser_case *c)
 {
     static char path[HTTP_LINE_MAX];
-    struct http_header headers[HTTP_FIELDS_MAX];
+    struct http_header headers[FIELD_ROOM];
     struct http_request whole, part;
     size_t len = c->len > 0 ? c->len : strlen(c->input);
     int r, r2;
@@ -343,6 +347,45 @@ static void run_case(const struct parser_case *c)
     }
     if (c->status != MORE)
         check(same(r, &whole, r2, &part), c->name, "byte by byte", part.error);
+}
+
+/* ---- the field limit ---- */
+
+/* RFC 6585 §5 lets a server refuse too many fields with 431: a head of
+ * exactly HTTP_FIELDS_MAX fields parses, all of them kept; one more
+ * gets HTTP_ERROR and 431, and the spare slot past the limit stays as it
+ * was. Returns the number of cases. */
+static size_t test_fields_limit(void)
+{
+    static char path[HTTP_LINE_MAX];
+    struct http_header headers[FIELD_ROOM];
+    const struct http_header mark = { "mark", 4, "", 0 };
+    struct http_request req;
+    size_t len;
+    char *head, what[80];
+    int r;
+
+    head = build_head("GET / HTTP/1.1", 4000, HTTP_FIELDS_MAX, &len);
+    init(&req, path, sizeof path, headers);
+    headers[HTTP_FIELDS_MAX] = mark;
+    r = parse_copy(head, len, 0, &req);
+    snprintf(what, sizeof what, "result %d (status %d), %zu fields", r, req.status, req.num_headers);
+    check(r == (int)len && req.num_headers == HTTP_FIELDS_MAX, "HTTP_FIELDS_MAX fields",
+          "http_parse_request", what);
+    check(headers[HTTP_FIELDS_MAX].name == mark.name, "HTTP_FIELDS_MAX fields",
+          "http_parse_request", "wrote past max_headers");
+    free(head);
+    head = build_head("GET / HTTP/1.1", 4000, HTTP_FIELDS_MAX + 1, &len);
+    init(&req, path, sizeof path, headers);
+    headers[HTTP_FIELDS_MAX] = mark;
+    r = parse_copy(head, len, 0, &req);
+    snprintf(what, sizeof what, "result %d (status %d), want HTTP_ERROR and 431", r, req.status);
+    check(r == HTTP_ERROR && req.status == 431, "HTTP_FIELDS_MAX + 1 fields", "http_parse_request",
+          what);
+    check(headers[HTTP_FIELDS_MAX].name == mark.name, "HTTP_FIELDS_MAX + 1 fields",
+          "http_parse_request", "wrote past max_headers");
+    free(head);
+    return 2;
 }
 
 /* ---- http_has_token (step05 on) ---- */
@@ -388,7 +431,7 @@ static const struct token_case token_cases[] = {
 static size_t test_has_token(void)
 {
     static char path[HTTP_LINE_MAX];
-    struct http_header headers[HTTP_FIELDS_MAX];
+    struct http_header headers[FIELD_ROOM];
     struct http_request req;
     char buf[512], what[64];
 
@@ -422,6 +465,7 @@ int main(void)
     for (size_t i = 0; i < n_long_cases; i++)
         run_case(&long_cases[i]);
     n += n_long_cases;
+    n += test_fields_limit();
 #ifdef HTTP_CHUNK_LINE_MAX
     n += test_has_token();
 #endif
