@@ -26,7 +26,7 @@ help:
 	@echo 'make test             run every test against every step it applies to'
 	@echo 'make test-stepNN      run the tests that apply to one step'
 	@echo 'make check            what CI runs beyond make test: compilers, sanitizers, docs, diffs'
-	@echo 'make fuzz             fuzz the parser of each step for FUZZ_SECONDS (60) with libFuzzer'
+	@echo 'make fuzz             libFuzzer on the parsers and the connection code, FUZZ_SECONDS (60) per harness'
 	@echo 'make bench            the file servers against nginx and lighttpd, with wrk'
 	@echo 'make diffs            regenerate docs/diffs/stepNN.diff'
 	@echo 'make check-docs       check the code excerpts and links in docs/'
@@ -49,6 +49,10 @@ $(foreach n,$(STEPS),$(eval $(call step_rule,$(n))))
 
 build/client: tests/client.c tests/loopback.h build/flags
 	$(CC) $(ALL_CFLAGS) -o $@ tests/client.c $(LDFLAGS)
+
+# tests/race.bats's racer: swaps a file for a symlink out of the root.
+build/race: tests/race.c tests/loopback.h build/flags
+	$(CC) $(ALL_CFLAGS) -o $@ tests/race.c $(LDFLAGS)
 
 # make bench's holder of idle keep-alive connections, for (d).
 build/idle: tests/idle.c tests/loopback.h build/flags
@@ -74,20 +78,22 @@ endef
 $(foreach m,$(UNIT_NAMES),$(foreach n,$(STEPS),$(eval $(call unit_rule,$(m),$(n)))))
 PARSER_STEPS := $(foreach n,$(STEPS),$(if $(wildcard step$(n)-*/request.c),$(n)))
 
-test: $(BINS) build/client $(UNIT_TESTS)
+test: $(BINS) build/client build/race $(UNIT_TESTS)
 	@bash tests/run.sh $(STEPS)
 
-test-step%: step% build/client $$(filter $(foreach m,$(UNIT_NAMES),build/test-$(m)-step$$*),$(UNIT_TESTS))
+test-step%: step% build/client build/race $$(filter $(foreach m,$(UNIT_NAMES),build/test-$(m)-step$$*),$(UNIT_TESTS))
 	@bash tests/run.sh $*
 
 check: check-compilers check-docs check-diffs build/idle
 	$(MAKE) test SANITIZE=1
 	$(MAKE) fuzz FUZZ_STEPS=$(lastword $(PARSER_STEPS))
 
-# libFuzzer on each step's parser, FUZZ_SECONDS each, from the committed
-# seeds (new inputs go to build/, so the repository stays clean). make check
-# fuzzes the newest parser alone: every fix goes forward into it, and the
-# unit tests run against every copy.
+# libFuzzer, FUZZ_SECONDS per harness, from the committed seeds (new inputs
+# go to build/, so the repository stays clean): each step's parser, and the
+# newest step's header-value parsers (tests/fuzz_files.c) and whole
+# connection (tests/fuzz_conn.c). make check fuzzes the newest step alone,
+# three harnesses: every fix goes forward into it, and the unit tests run
+# against every copy.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_STEPS ?= $(PARSER_STEPS)

@@ -4,21 +4,22 @@
  * requests, §14 ranges, §12.5.3 Accept-Encoding).
  */
 
-/* realpath() is an XSI extension of POSIX.1-2008: ask for it by name. */
-#define _XOPEN_SOURCE 700
-
 #include "files.h"
 #include "request.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define LISTING_MAX 10000 /* entries shown in a directory listing */
+#define FILES_HOPS_MAX 40  /* symlinks followed in one lookup, as Linux allows */
+#define STEP_SYMLINK 1     /* open_step(): the name is a symlink */
 
 /* ---- small helpers ---- */
 
@@ -37,52 +38,152 @@ static const char *skip_ows(const char *p, const char *end)
 
 /* ---- mapping paths to files ---- */
 
-/* Whether path (a real path) is root itself or inside it. Comparing the
- * prefix alone would let /srv/www-secret pass for root /srv/www. */
-static int inside(const char *root, const char *path)
+long files_normalize(const char *path, size_t len, char *out, size_t out_size)
 {
-    size_t n = strlen(root);
-
-    if (n == 1) /* the root is "/" */
-        return 1;
-    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-int files_resolve(const char *root, const char *path, size_t len, char *out,
-                  size_t out_size)
-{
-    char joined[PATH_MAX];
-    int n;
+    size_t n = 0, i = 0, start;
+    int dir = 0; /* 1: the path names a directory, so out ends with '/' */
 
     if (len == 0 || path[0] != '/' || memchr(path, '\\', len) != NULL ||
         memchr(path, '\0', len) != NULL)
         return FILES_BAD_PATH;
-    /* Every segment starting with '.' is hidden: ".git", ".env", and so
-     * "." and ".." too, the way out of the root. */
-    for (size_t i = 0; i + 1 < len; i++)
-        if (path[i] == '/' && path[i + 1] == '.')
-            return FILES_NOT_FOUND;
-    n = snprintf(joined, sizeof joined, "%s%.*s", root, (int)len, path);
-    if (n < 0 || (size_t)n >= sizeof joined || out_size < PATH_MAX)
-        return FILES_NOT_FOUND;
-    /* realpath() follows every symlink: what it returns is the file that
-     * would really be read, and that must be inside the root. */
-    if (realpath(joined, out) == NULL)
-        return errno == EACCES ? FILES_FORBIDDEN : FILES_NOT_FOUND;
-    return inside(root, out) ? FILES_OK : FILES_NOT_FOUND;
+    while (i < len) {
+        for (start = i; i < len && path[i] != '/'; i++)
+            ;
+        if (i - start == 1 && path[start] == '.') { /* the same directory */
+            dir = 1;
+        } else if (i - start == 2 && memcmp(path + start, "..", 2) == 0) {
+            if (n == 0) /* nothing above the root to go back to */
+                return FILES_ABOVE_ROOT;
+            while (out[--n] != '/') /* drop the last segment */
+                ;
+            dir = 1;
+        } else if (i > start) {
+            /* Every other segment starting with '.' is hidden: ".git", ".env". */
+            if (path[start] == '.' || n + (i - start) + 3 > out_size)
+                return FILES_NOT_FOUND;
+            out[n++] = '/';
+            memcpy(out + n, path + start, i - start);
+            n += i - start;
+            dir = 0;
+        }
+        if (i < len) /* the '/' after the segment: a directory if it ends the path */
+            dir = ++i == len;
+    }
+    if (n == 0 || dir)
+        out[n++] = '/';
+    out[n] = '\0';
+    return (long)n;
 }
 
-int files_gz_sibling(const char *root, const char *file, char *out, size_t out_size)
+/* Open name in the directory dir without following a symlink (O_NOFOLLOW);
+ * every component but the last must be a directory. If that fails,
+ * fstatat() says why: a symlink (STEP_SYMLINK, its target read into
+ * link[0..link_size)), no such name (FILES_NOT_FOUND), a directory that may
+ * not be searched (FILES_FORBIDDEN), or there but not to be opened
+ * (FILES_OPEN_FAILED, errno from openat(), *st what it is). Returns
+ * FILES_OK with *fd. */
+static int open_step(int dir, const char *name, int last, int *fd, struct stat *st,
+                     char *link, size_t link_size)
 {
-    char gz[PATH_MAX];
-    struct stat st;
-    int n = snprintf(gz, sizeof gz, "%s.gz", file);
+    /* O_NONBLOCK: a FIFO opens at once instead of waiting for a writer. */
+    int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | (last ? O_NONBLOCK : O_DIRECTORY);
+    int open_errno;
+    ssize_t n;
 
-    if (n < 0 || (size_t)n >= sizeof gz || out_size < PATH_MAX || realpath(gz, out) == NULL)
+    if ((*fd = openat(dir, name, flags)) >= 0)
+        return FILES_OK;
+    open_errno = errno;
+    /* Ask the name itself: O_NOFOLLOW fails on a symlink with ELOOP (Linux,
+     * macOS) or EMLINK (FreeBSD), and a missing file must stay a 404 when
+     * the server is out of descriptors (EMFILE). */
+    if (fstatat(dir, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == EACCES ? FILES_FORBIDDEN : FILES_NOT_FOUND;
+    if (S_ISLNK(st->st_mode)) {
+        n = readlinkat(dir, name, link, link_size);
+        if (n <= 0 || (size_t)n >= link_size)
+            return FILES_NOT_FOUND;
+        link[n] = '\0';
+        return STEP_SYMLINK;
+    }
+    if (!last && !S_ISDIR(st->st_mode)) /* "/notes.txt/x" */
         return FILES_NOT_FOUND;
-    if (!inside(root, out) || stat(out, &st) < 0 || !S_ISREG(st.st_mode))
+    errno = open_errno;
+    return !last && open_errno == EACCES ? FILES_FORBIDDEN : FILES_OPEN_FAILED;
+}
+
+/* Put the target of the symlink at path[start..end) in its place and clean
+ * the result again: path[0..start) + target + path[end..]. The target must
+ * be relative and stay beneath the root, as Linux's openat2() with
+ * RESOLVE_BENEATH asks. Returns 0 or FILES_NOT_FOUND. */
+static int splice_link(char *path, size_t size, size_t start, size_t end, const char *target)
+{
+    char joined[PATH_MAX];
+    int n;
+
+    if (target[0] == '/') /* a full name: it starts outside the root */
         return FILES_NOT_FOUND;
+    n = snprintf(joined, sizeof joined, "%.*s%s%s", (int)start, path, target, path + end);
+    if (n < 0 || (size_t)n >= sizeof joined || files_normalize(joined, (size_t)n, path, size) < 0)
+        return FILES_NOT_FOUND;
+    return 0;
+}
+
+int files_resolve(int root_fd, const char *path, char *real, size_t real_size, int *fd,
+                  struct stat *st)
+{
+    char link[PATH_MAX], sep;
+    size_t start = 1, end;
+    int dir = root_fd, hops = 0, rc, last, saved_errno;
+
+    if (real_size < PATH_MAX || strlen(path) >= real_size)
+        return FILES_NOT_FOUND;
+    strcpy(real, path);
+    for (;;) { /* open each component of real, from start, in dir */
+        end = start + strcspn(real + start, "/");
+        last = real[end] == '\0' || real[end + 1] == '\0';
+        sep = real[end];
+        real[end] = '\0';
+        rc = open_step(dir, end == start ? "." : real + start, last, fd, st, link, sizeof link);
+        real[end] = sep;
+        saved_errno = errno;
+        if (dir != root_fd)
+            close(dir);
+        errno = saved_errno;
+        dir = root_fd;
+        if (rc == STEP_SYMLINK) { /* walk the new path from the root again */
+            if (++hops > FILES_HOPS_MAX || splice_link(real, real_size, start, end, link) < 0)
+                return FILES_NOT_FOUND;
+            start = 1;
+        } else if (rc != FILES_OK) {
+            return rc;
+        } else if (!last) {
+            dir = *fd;
+            start = end + 1;
+        } else {
+            break;
+        }
+    }
+    /* What was opened is what is served: ask the open file what it is. */
+    if (fstat(*fd, st) < 0 || (real[strlen(real) - 1] == '/' && !S_ISDIR(st->st_mode))) {
+        close(*fd); /* "/notes.txt/" names no file */
+        return FILES_NOT_FOUND;
+    }
     return FILES_OK;
+}
+
+int files_gz_sibling(int root_fd, const char *real, struct stat *st)
+{
+    char gz[PATH_MAX], gz_real[PATH_MAX];
+    int n = snprintf(gz, sizeof gz, "%s.gz", real), fd;
+
+    if (n < 0 || (size_t)n >= sizeof gz ||
+        files_resolve(root_fd, gz, gz_real, sizeof gz_real, &fd, st) != FILES_OK)
+        return -1;
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 /* ---- Content-Type ---- */
@@ -239,17 +340,16 @@ int files_if_range(const char *value, size_t len, const char *etag, time_t mtime
 
 /* ---- ranges ---- */
 
-/* Parse a decimal at *p into *v, moving *p past it. Returns 0, or -1 if
- * there is no digit or it overflows. */
+/* Parse a decimal at *p into *v, moving *p past it. A number too large
+ * for a long long is still a valid one (RFC 9110 §14.1.2): it becomes
+ * LLONG_MAX, past the end of any file. Returns 0, or -1 if there is no
+ * digit. */
 static int parse_offset(const char **p, const char *end, long long *v)
 {
     const char *start = *p;
 
-    for (*v = 0; *p < end && is_digit(**p); (*p)++) {
-        if (*v > (LLONG_MAX - (**p - '0')) / 10)
-            return -1;
-        *v = *v * 10 + (**p - '0');
-    }
+    for (*v = 0; *p < end && is_digit(**p); (*p)++)
+        *v = *v > (LLONG_MAX - (**p - '0')) / 10 ? LLONG_MAX : *v * 10 + (**p - '0');
     return *p == start ? -1 : 0;
 }
 
@@ -334,11 +434,13 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Read the names in dir, but dotfiles, into a malloc'd, sorted array of
- * malloc'd strings, directories with a '/' added. Returns the count or -1. */
-static long read_names(const char *dir, char ***names)
+/* Read the names in the open directory dir_fd, but dotfiles, into a
+ * malloc'd, sorted array of malloc'd strings, directories with a '/'
+ * added. dir_fd stays open. Returns the count, or -1 with errno set. */
+static long read_names(int dir_fd, char ***names)
 {
-    DIR *d = opendir(dir);
+    int fd = dup(dir_fd); /* closedir() closes the one fdopendir() was given */
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
     struct dirent *e;
     long n = 0;
 
@@ -346,15 +448,13 @@ static long read_names(const char *dir, char ***names)
     if (d == NULL || *names == NULL)
         goto fail;
     while (n < LISTING_MAX && (e = readdir(d)) != NULL) {
-        char path[PATH_MAX];
         struct stat st;
         size_t len = strlen(e->d_name);
         int is_dir;
 
         if (e->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        is_dir = fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
         if (((*names)[n] = malloc(len + 2)) == NULL)
             goto fail;
         memcpy((*names)[n], e->d_name, len);
@@ -371,6 +471,8 @@ fail:
     free(*names);
     if (d != NULL)
         closedir(d);
+    else if (fd >= 0)
+        close(fd);
     return -1;
 }
 
@@ -405,12 +507,12 @@ size_t files_url_encode(char *out, const char *s, size_t len)
     return put(out, s, len, 0);
 }
 
-char *files_listing(const char *dir, const char *url, size_t url_len, size_t *len)
+char *files_listing(int dir_fd, const char *url, size_t url_len, size_t *len)
 {
     static const char bottom[] = "</ul>\n</body>\n</html>\n";
     char **names, *page;
     size_t size = 512 + 12 * url_len, n = 0;
-    long count = read_names(dir, &names);
+    long count = read_names(dir_fd, &names);
 
     if (count < 0)
         return NULL;

@@ -14,9 +14,6 @@
 
 /* ---- includes and constants ---- */
 
-/* realpath() is an XSI extension of POSIX.1-2008: ask for it by name. */
-#define _XOPEN_SOURCE 700
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +53,7 @@ enum { READ_ERROR = -1, READ_CLOSED = -2, READ_INVALID = -3 };
 struct options {
     const char *addr;    /* the address to listen on, e.g. "127.0.0.1", "::1" */
     long port;           /* 0-65535 */
-    char root[PATH_MAX]; /* the directory served, as realpath() gives it */
+    int root_fd;         /* the directory served, open */
 };
 
 static struct options opts; /* set once by main(), read by the handlers */
@@ -518,41 +515,53 @@ static int reply_open_failed(int fd, int directory, int head_only, long long *se
                       head_only, sent);
 }
 
-/* Serve the regular file at path (a real path under the root), or FILE.gz
- * beside it when the client accepts gzip, as type, the Content-Type of the
- * name requested. Returns the status sent. */
-static int serve_file(int fd, const struct http_request *req, const char *path,
-                      const char *type, int head_only, long long *sent)
+/* Answer for a path files_normalize() or files_resolve() refused with
+ * status (st: what files_resolve() found, for FILES_OPEN_FAILED). Returns
+ * the status sent. */
+static int reply_not_resolved(int fd, int status, const struct stat *st, int head_only,
+                              long long *sent)
+{
+    switch (status) {
+    case FILES_BAD_PATH:
+        return reply_text(fd, 400, "", "a backslash in the path", head_only, sent);
+    case FILES_ABOVE_ROOT:
+        return reply_text(fd, 400, "", "the path climbs above the root with ..", head_only, sent);
+    case FILES_FORBIDDEN:
+        return reply_text(fd, 403, "", "a directory on the way may not be read", head_only, sent);
+    case FILES_OPEN_FAILED:
+        if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) /* a socket: no open() */
+            return reply_text(fd, 403, "", "not a regular file", head_only, sent);
+        return reply_open_failed(fd, S_ISDIR(st->st_mode), head_only, sent);
+    }
+    return reply_text(fd, 404, "", "no such file", head_only, sent);
+}
+
+/* Serve the regular file file, open at real (from files_resolve()), or
+ * FILE.gz beside it when the client accepts gzip, as type, the Content-Type
+ * of the name requested. file stays the caller's. Returns the status sent. */
+static int serve_file(int fd, const struct http_request *req, const char *real, int file,
+                      const struct stat *st, const char *type, int head_only, long long *sent)
 {
     const struct http_header *accept = http_find_header(req, "Accept-Encoding");
-    const char *coding = "", *vary = "";
-    char gz[PATH_MAX];
-    struct stat st;
-    int file, status;
+    struct stat gz_st;
+    int gz = files_gz_sibling(opts.root_fd, real, &gz_st), status;
 
-    if (files_gz_sibling(opts.root, path, gz, sizeof gz) == FILES_OK) {
-        vary = "Vary: Accept-Encoding\r\n"; /* on both variants, for caches */
-        if (accept != NULL && files_accepts_gzip(accept->value, accept->value_len)) {
-            path = gz;
-            coding = "Content-Encoding: gzip\r\n";
-        }
-    }
-    /* O_NONBLOCK: should a FIFO take the file's place after stat(), open()
-     * returns at once instead of waiting for a writer. */
-    file = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (file < 0)
-        return reply_open_failed(fd, 0, head_only, sent);
-    if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode))
-        status = reply_text(fd, 403, "", "not a regular file", head_only, sent);
+    if (gz < 0)
+        return send_opened_file(fd, req, file, st, type, "", "", head_only, sent);
+    /* Vary on both variants, for caches. */
+    if (accept != NULL && files_accepts_gzip(accept->value, accept->value_len))
+        status = send_opened_file(fd, req, gz, &gz_st, type, "Content-Encoding: gzip\r\n",
+                                  "Vary: Accept-Encoding\r\n", head_only, sent);
     else
-        status = send_opened_file(fd, req, file, &st, type, coding, vary, head_only, sent);
-    close(file);
+        status = send_opened_file(fd, req, file, st, type, "", "Vary: Accept-Encoding\r\n",
+                                  head_only, sent);
+    close(gz);
     return status;
 }
 
-/* Send the HTML listing of the directory dir. Returns the status sent. */
-static int serve_listing(int fd, const struct http_request *req, const char *dir,
-                         int head_only, long long *sent)
+/* Send the HTML listing of the open directory dir. Returns the status sent. */
+static int serve_listing(int fd, const struct http_request *req, int dir, int head_only,
+                         long long *sent)
 {
     size_t len;
     char *page = files_listing(dir, req->path, req->path_len, &len);
@@ -568,17 +577,19 @@ static int serve_listing(int fd, const struct http_request *req, const char *dir
     return 200;
 }
 
-/* A directory: /dir gets 301 to /dir/ (so relative links in it resolve
- * inside it), /dir/ its index.html if there is one, else a listing. */
-static int serve_directory(int fd, const struct http_request *req, const char *dir,
+/* A directory, open as dir at real: /dir gets 301 to /dir/ (so relative
+ * links in it resolve inside it), /dir/ its index.html if there is one,
+ * else a listing. Returns the status sent. */
+static int serve_directory(int fd, const struct http_request *req, const char *real, int dir,
                            int head_only, long long *sent)
 {
-    static char location[RESPONSE_HEAD_MAX], index[HTTP_LINE_MAX + 16];
-    char path[PATH_MAX];
+    static char location[RESPONSE_HEAD_MAX];
+    char index[PATH_MAX], index_real[PATH_MAX];
     struct stat st;
     size_t n = req->path_len;
+    int file, status;
 
-    if (req->path[n - 1] != '/') {
+    if (real[strlen(real) - 1] != '/') {
         const char *p = req->path;
         size_t len;
         /* "//host/dir/" would send the client to another host: one slash.
@@ -594,40 +605,49 @@ static int serve_directory(int fd, const struct http_request *req, const char *d
                 (int)req->query_len, req->query != NULL ? req->query : "");
         return reply_text(fd, 301, location, "a directory's URL ends with a slash", head_only, sent);
     }
-    memcpy(index, req->path, n);
-    memcpy(index + n, "index.html", 10);
-    if (files_resolve(opts.root, index, n + 10, path, sizeof path) == FILES_OK &&
-        stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return serve_file(fd, req, path, files_mime_type("index.html", 10), head_only, sent);
-    return serve_listing(fd, req, dir, head_only, sent);
+    /* real ends with '/' here; too long a name has no index.html. */
+    if ((size_t)snprintf(index, sizeof index, "%sindex.html", real) >= sizeof index)
+        return serve_listing(fd, req, dir, head_only, sent);
+    status = files_resolve(opts.root_fd, index, index_real, sizeof index_real, &file, &st);
+    if (status == FILES_NOT_FOUND) /* no index.html: list the directory */
+        return serve_listing(fd, req, dir, head_only, sent);
+    if (status != FILES_OK)
+        return reply_not_resolved(fd, status, &st, head_only, sent);
+    if (S_ISREG(st.st_mode))
+        status = serve_file(fd, req, index_real, file, &st, files_mime_type("index.html", 10),
+                            head_only, sent);
+    else
+        status = serve_listing(fd, req, dir, head_only, sent);
+    close(file);
+    return status;
 }
 
-/* Answer a valid request from the files under opts.root. Returns the
+/* Answer a valid request from the files under the root. Returns the
  * status sent; adds the body bytes sent to *sent. */
 static int serve(int fd, const struct http_request *req, long long *sent)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], real[PATH_MAX];
     struct stat st;
-    int head_only = method_is(req, "HEAD");
+    int head_only = method_is(req, "HEAD"), file, status;
+    long len;
 
     if (!head_only && !method_is(req, "GET"))
         return reply_text(fd, 405, "Allow: GET, HEAD\r\n",
                           "this server only reads files: use GET or HEAD", 0, sent);
-    switch (files_resolve(opts.root, req->path, req->path_len, path, sizeof path)) {
-    case FILES_BAD_PATH:
-        return reply_text(fd, 400, "", "a backslash in the path", head_only, sent);
-    case FILES_FORBIDDEN:
-        return reply_text(fd, 403, "", "a directory on the way may not be read", head_only, sent);
-    case FILES_NOT_FOUND:
-        return reply_text(fd, 404, "", "no such file", head_only, sent);
-    }
-    if (stat(path, &st) < 0)
-        return reply_text(fd, 404, "", "no such file", head_only, sent);
+    /* Checked and opened in one walk: what was checked is what is served. */
+    len = files_normalize(req->path, req->path_len, path, sizeof path);
+    status = len < 0 ? (int)len : files_resolve(opts.root_fd, path, real, sizeof real, &file, &st);
+    if (status != FILES_OK)
+        return reply_not_resolved(fd, status, &st, head_only, sent);
     if (S_ISDIR(st.st_mode))
-        return serve_directory(fd, req, path, head_only, sent);
-    if (!S_ISREG(st.st_mode)) /* a FIFO or a device: never opened */
-        return reply_text(fd, 403, "", "not a regular file", head_only, sent);
-    return serve_file(fd, req, path, files_mime_type(req->path, req->path_len), head_only, sent);
+        status = serve_directory(fd, req, real, file, head_only, sent);
+    else if (!S_ISREG(st.st_mode)) /* a FIFO or a device */
+        status = reply_text(fd, 403, "", "not a regular file", head_only, sent);
+    else
+        status = serve_file(fd, req, real, file, &st, files_mime_type(req->path, req->path_len),
+                            head_only, sent);
+    close(file);
+    return status;
 }
 
 /* ---- closing ---- */
@@ -712,7 +732,6 @@ static int parse_options(int argc, char **argv)
 {
     const char *dir = ".";
     unsigned char addr[sizeof(struct in6_addr)];
-    struct stat st;
     int opt;
 
     opts.addr = DEFAULT_ADDR;
@@ -742,12 +761,11 @@ static int parse_options(int argc, char **argv)
                 argv[0], opts.addr);
         return usage_error(argv[0]);
     }
-    if (realpath(dir, opts.root) == NULL) {
-        fprintf(stderr, "%s: -d %s: %s\n", argv[0], dir, strerror(errno));
-        return usage_error(argv[0]);
-    }
-    if (stat(opts.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: -d %s: not a directory\n", argv[0], dir);
+    /* Every file is opened relative to the root's descriptor: renaming
+     * the root, or a symlink to it, changes nothing once it is open. */
+    if ((opts.root_fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
+        fprintf(stderr, "%s: -d %s: %s\n", argv[0], dir,
+                errno == ENOTDIR ? "not a directory" : strerror(errno));
         return usage_error(argv[0]);
     }
     return -1;

@@ -15,7 +15,7 @@
 
 /* What a request path led to, the last time it was looked up. */
 struct cache_entry {
-    char path[CACHE_PATH_MAX]; /* the decoded request path */
+    char path[CACHE_PATH_MAX]; /* the cleaned request path (files_normalize()) */
     size_t path_len;           /* bytes; 0: the slot is empty */
     int gzip;                  /* 1: looked up for a client that accepts gzip */
     time_t when;               /* the second of the lookup: valid during it alone */

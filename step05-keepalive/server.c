@@ -17,9 +17,6 @@
 
 /* ---- includes and constants ---- */
 
-/* realpath() is an XSI extension of POSIX.1-2008: ask for it by name. */
-#define _XOPEN_SOURCE 700
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,12 +60,14 @@
 #define FD_RESERVE (16 + CACHE_SLOTS) /* fds kept for stdio, the listener,
                               the signal pipe, listings and the file cache */
 #define STOP_SECONDS 2     /* on SIGTERM: how long responses may still run */
+#define CONN_FEW 64        /* fewer connections than this at once: say so */
 
 /* A connection's states (drawn in docs/step05-keepalive.md):
  *   CONN_FREE    the slot holds no connection
  *   CONN_HEAD    reading a request head (idle when no byte has come yet)
  *   CONN_BODY    reading the request's body, to throw it away
- *   CONN_WRITE   sending the response: its head, then the file piece by piece
+ *   CONN_WRITE   sending the response: its head, then the file piece by piece;
+ *                or a "100 Continue" (interim), then back to CONN_BODY
  *   CONN_LINGER  our side closed (shutdown), waiting for the client's close */
 enum conn_state { CONN_FREE, CONN_HEAD, CONN_BODY, CONN_WRITE, CONN_LINGER };
 
@@ -98,6 +97,7 @@ struct conn {
     int failed;              /* the response could not be sent: close */
     int status;              /* the response's status */
     int keep_alive;          /* read another request after this response */
+    int interim;             /* CONN_WRITE: sending "100 Continue", then CONN_BODY */
     long requests;           /* responses finished on this connection */
     char line[LOG_LINE_MAX]; /* the request line, for the log */
     size_t line_len;
@@ -108,7 +108,7 @@ struct conn {
 struct options {
     const char *addr;    /* the address to listen on, e.g. "127.0.0.1", "::1" */
     long port;           /* 0-65535 */
-    char root[PATH_MAX]; /* the directory served, as realpath() gives it */
+    int root_fd;         /* the directory served, open */
     long timeout;        /* seconds: -t */
 };
 
@@ -729,41 +729,59 @@ static int reply_open_failed(struct conn *c, int directory, int head_only)
                       head_only);
 }
 
-/* Serve the regular file at path (from files_resolve()), or FILE.gz beside
- * it when the client accepts gzip, as type, the Content-Type of the name
- * requested; and keep it open in the cache for the rest of the second.
- * Returns the status sent. */
-static int serve_file(struct conn *c, const struct http_request *req, const char *path,
-                      const char *type, int head_only)
+/* Answer for a path files_normalize() or files_resolve() refused with
+ * status (st: what files_resolve() found, for FILES_OPEN_FAILED). Returns
+ * the status sent. */
+static int reply_not_resolved(struct conn *c, int status, const struct stat *st, int head_only)
 {
-    struct cache_entry e = { .gzip = accepts_gzip(req), .when = time(NULL), .type = type };
-    char gz[PATH_MAX];
-
-    if (files_gz_sibling(opts.root, path, gz, sizeof gz) == FILES_OK) {
-        e.has_gz = 1; /* Vary on both variants, for caches */
-        if (e.gzip) {
-            path = gz;
-            e.is_gz = 1;
-        }
+    switch (status) {
+    case FILES_BAD_PATH:
+        return reply_text(c, 400, "", "a backslash in the path", head_only);
+    case FILES_ABOVE_ROOT:
+        return reply_text(c, 400, "", "the path climbs above the root with ..", head_only);
+    case FILES_FORBIDDEN:
+        return reply_text(c, 403, "", "a directory on the way may not be read", head_only);
+    case FILES_OPEN_FAILED:
+        if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) /* a socket: no open() */
+            return reply_text(c, 403, "", "not a regular file", head_only);
+        return reply_open_failed(c, S_ISDIR(st->st_mode), head_only);
     }
-    /* O_NONBLOCK: should a FIFO take the file's place after stat(), open()
-     * returns at once instead of waiting for a writer. */
-    e.fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (e.fd < 0)
-        return reply_open_failed(c, 0, head_only);
-    if (fstat(e.fd, &e.st) < 0 || !S_ISREG(e.st.st_mode)) {
-        close(e.fd);
-        return reply_text(c, 403, "", "not a regular file", head_only);
-    }
-    return send_found(c, req, &e, cache_store(req->path, req->path_len, &e) == 0, head_only);
+    return reply_text(c, 404, "", "no such file", head_only);
 }
 
-/* Send the HTML listing of the directory dir: to an HTTP/1.1 client as
- * one chunk of a chunked body, the way a page generated on the fly ends
+/* Serve the regular file file, open at real (from files_resolve()), or
+ * FILE.gz beside it when the client accepts gzip, as type, the Content-Type
+ * of the name requested; and keep it open in the cache under key, the
+ * cleaned request path, for the rest of the second. Takes file: the cache
+ * keeps it, or it is closed. Returns the status sent. */
+static int serve_file(struct conn *c, const struct http_request *req, const char *key,
+                      const char *real, int file, const struct stat *st, const char *type,
+                      int head_only)
+{
+    struct cache_entry e = { .gzip = accepts_gzip(req), .when = time(NULL), .type = type,
+                             .fd = file, .st = *st };
+    struct stat gz_st;
+    int gz = files_gz_sibling(opts.root_fd, real, &gz_st);
+
+    if (gz >= 0) {
+        e.has_gz = 1; /* Vary on both variants, for caches */
+        if (e.gzip) {
+            close(e.fd);
+            e.fd = gz;
+            e.st = gz_st;
+            e.is_gz = 1;
+        } else {
+            close(gz);
+        }
+    }
+    return send_found(c, req, &e, cache_store(key, strlen(key), &e) == 0, head_only);
+}
+
+/* Send the HTML listing of the open directory dir: to an HTTP/1.1 client
+ * as one chunk of a chunked body, the way a page generated on the fly ends
  * when its length is not known in advance; HTTP/1.0 knows no chunks and
  * gets Content-Length. Returns the status sent. */
-static int serve_listing(struct conn *c, const struct http_request *req, const char *dir,
-                         int head_only)
+static int serve_listing(struct conn *c, const struct http_request *req, int dir, int head_only)
 {
     static const char html[] = "Content-Type: text/html; charset=utf-8\r\n"
                                "Cache-Control: no-cache\r\n";
@@ -785,17 +803,20 @@ static int serve_listing(struct conn *c, const struct http_request *req, const c
     return 200;
 }
 
-/* A directory: /dir gets 301 to /dir/ (so relative links in it resolve
- * inside it), /dir/ its index.html if there is one, else a listing. */
-static int serve_directory(struct conn *c, const struct http_request *req, const char *dir,
-                           int head_only)
+/* A directory, open as dir at real, asked for as key (the cleaned path):
+ * /dir gets 301 to /dir/ (so relative links in it resolve inside it),
+ * /dir/ its index.html if there is one, else a listing. Returns the status
+ * sent. */
+static int serve_directory(struct conn *c, const struct http_request *req, const char *key,
+                           const char *real, int dir, int head_only)
 {
-    static char location[RESPONSE_HEAD_MAX], index[HTTP_LINE_MAX + 16];
-    char path[PATH_MAX];
+    static char location[RESPONSE_HEAD_MAX];
+    char index[PATH_MAX], index_real[PATH_MAX];
     struct stat st;
     size_t n = req->path_len;
+    int file, status;
 
-    if (req->path[n - 1] != '/') {
+    if (real[strlen(real) - 1] != '/') {
         const char *p = req->path;
         size_t len;
         /* "//host/dir/" would send the client to another host: one slash.
@@ -811,43 +832,55 @@ static int serve_directory(struct conn *c, const struct http_request *req, const
                 (int)req->query_len, req->query != NULL ? req->query : "");
         return reply_text(c, 301, location, "a directory's URL ends with a slash", head_only);
     }
-    memcpy(index, req->path, n);
-    memcpy(index + n, "index.html", 10);
-    if (files_resolve(opts.root, index, n + 10, path, sizeof path, &st) == FILES_OK &&
-        S_ISREG(st.st_mode))
-        return serve_file(c, req, path, files_mime_type("index.html", 10), head_only);
+    /* real ends with '/' here; too long a name has no index.html. */
+    if ((size_t)snprintf(index, sizeof index, "%sindex.html", real) >= sizeof index)
+        return serve_listing(c, req, dir, head_only);
+    status = files_resolve(opts.root_fd, index, index_real, sizeof index_real, &file, &st);
+    if (status == FILES_NOT_FOUND) /* no index.html: list the directory */
+        return serve_listing(c, req, dir, head_only);
+    if (status != FILES_OK)
+        return reply_not_resolved(c, status, &st, head_only);
+    if (S_ISREG(st.st_mode))
+        return serve_file(c, req, key, index_real, file, &st, files_mime_type("index.html", 10),
+                          head_only);
+    close(file);
     return serve_listing(c, req, dir, head_only);
 }
 
-/* Answer a valid request from the files under opts.root. Returns the
+/* Answer a valid request from the files under the root. Returns the
  * status sent. */
 static int serve(struct conn *c, const struct http_request *req)
 {
     const struct cache_entry *hit;
-    char path[PATH_MAX];
+    char path[PATH_MAX], real[PATH_MAX];
     struct stat st;
-    int head_only = method_is(req, "HEAD");
+    int head_only = method_is(req, "HEAD"), file, status;
+    long len;
 
     if (!head_only && !method_is(req, "GET"))
         return reply_text(c, 405, "Allow: GET, HEAD\r\n",
                           "this server only reads files: use GET or HEAD", 0);
-    /* Asked for during this second already: no lookup, no open(). */
-    hit = cache_find(req->path, req->path_len, accepts_gzip(req), time(NULL));
+    len = files_normalize(req->path, req->path_len, path, sizeof path);
+    if (len < 0)
+        return reply_not_resolved(c, (int)len, &st, head_only);
+    /* Asked for during this second already, by any spelling of the same
+     * path: no lookup, no open(). */
+    hit = cache_find(path, (size_t)len, accepts_gzip(req), time(NULL));
     if (hit != NULL)
         return send_found(c, req, hit, 1, head_only);
-    switch (files_resolve(opts.root, req->path, req->path_len, path, sizeof path, &st)) {
-    case FILES_BAD_PATH:
-        return reply_text(c, 400, "", "a backslash in the path", head_only);
-    case FILES_FORBIDDEN:
-        return reply_text(c, 403, "", "a directory on the way may not be read", head_only);
-    case FILES_NOT_FOUND:
-        return reply_text(c, 404, "", "no such file", head_only);
-    }
+    /* Checked and opened in one walk: what was checked is what is served. */
+    status = files_resolve(opts.root_fd, path, real, sizeof real, &file, &st);
+    if (status != FILES_OK)
+        return reply_not_resolved(c, status, &st, head_only);
+    if (S_ISREG(st.st_mode))
+        return serve_file(c, req, path, real, file, &st, files_mime_type(req->path, req->path_len),
+                          head_only);
     if (S_ISDIR(st.st_mode))
-        return serve_directory(c, req, path, head_only);
-    if (!S_ISREG(st.st_mode)) /* a FIFO or a device: never opened */
-        return reply_text(c, 403, "", "not a regular file", head_only);
-    return serve_file(c, req, path, files_mime_type(req->path, req->path_len), head_only);
+        status = serve_directory(c, req, path, real, file, head_only);
+    else /* a FIFO or a device */
+        status = reply_text(c, 403, "", "not a regular file", head_only);
+    close(file);
+    return status;
 }
 
 /* ---- closing ---- */
@@ -874,7 +907,7 @@ static void log_response(struct conn *c)
  * response cut short is logged with the bytes that left. */
 static void conn_close(struct conn *c)
 {
-    if (c->state == CONN_WRITE)
+    if (c->state == CONN_WRITE && !c->interim) /* a response was under way */
         log_response(c);
     if (c->file >= 0)
         close(c->file);
@@ -931,9 +964,9 @@ static struct http_request req = { .path_buf = path_buf, .path_size = sizeof pat
  * "Connection: keep-alive". */
 static int wants_keep_alive(const struct http_request *r)
 {
-    if (r->version_minor >= 1)
-        return !http_has_token(r, "Connection", "close");
-    return http_has_token(r, "Connection", "keep-alive");
+    if (http_has_token(r, "Connection", "close")) /* close wins, in any version */
+        return 0;
+    return r->version_minor >= 1 || http_has_token(r, "Connection", "keep-alive");
 }
 
 /* Keep the start of the request line in the buffer for the log. */
@@ -1006,13 +1039,15 @@ static int take_head(struct conn *c)
     }
     http_chunked_init(&c->dec);
     c->state = CONN_BODY;
-    /* The interim response is sent at once: nothing else is being sent on
-     * this connection, so its 25 bytes fit in the socket's buffer. */
     have = c->in_len - c->head_len;
-    if (expects_continue(&req) && (c->chunked ? have == 0 : have < (size_t)c->body_left) &&
-        send_some(c->fd, go_on, sizeof go_on - 1) != (ssize_t)(sizeof go_on - 1)) {
-        conn_close(c);
-        return 0;
+    if (expects_continue(&req) && (c->chunked ? have == 0 : have < (size_t)c->body_left)) {
+        /* The interim response is output like any other: the socket may
+         * still be full of the response before it. Once it has gone,
+         * conn_write() moves on to the body. */
+        c->state = CONN_WRITE;
+        c->interim = 1;
+        if (transmit(c, go_on, sizeof go_on - 1, 0) < 0)
+            send_failed(c);
     }
     return 1;
 }
@@ -1107,6 +1142,9 @@ static int conn_write(struct conn *c)
             }
             if (before - c->file_left < got)
                 return 0; /* the socket is full: wait for POLLOUT */
+        } else if (c->interim) { /* "100 Continue" has gone: read the body */
+            c->interim = 0;
+            c->state = CONN_BODY;
         } else {
             finish_response(c);
         }
@@ -1272,18 +1310,17 @@ static int catch_signals(void)
     return 0;
 }
 
-/* How many connections to hold at once: each may use two fds (its socket
- * and the file it sends), and FD_RESERVE stay free. The soft limit on open
- * files (often 1024, or 256 on macOS) is raised first, as far as CONN_MAX
- * needs and the system allows (macOS refuses more than its own maximum:
- * each refusal halves the request). */
-static size_t connection_limit(void)
+/* Raise the soft limit on open files (often 1024, or 256 on macOS) as far
+ * as CONN_MAX needs and the system allows (macOS refuses more than its own
+ * maximum: each refusal halves the request). Returns the soft limit in
+ * force, 0 if it is unknown. */
+static rlim_t open_files_limit(void)
 {
     rlim_t want = 2 * CONN_MAX + FD_RESERVE;
     struct rlimit rl, raised;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return 1;
+        return 0;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
         want = rl.rlim_max;
     for (raised = rl; rl.rlim_cur != RLIM_INFINITY && want > rl.rlim_cur; want /= 2) {
@@ -1293,9 +1330,25 @@ static size_t connection_limit(void)
             break;
         }
     }
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= 2 * CONN_MAX + FD_RESERVE)
+    return rl.rlim_cur;
+}
+
+/* How many connections to hold at once: each may use two fds (its socket
+ * and the file it sends), and FD_RESERVE stay free, or half the limit when
+ * it is low, so that a low limit still holds many connections. */
+static size_t connection_limit(void)
+{
+    rlim_t limit = open_files_limit(), reserve;
+    size_t n;
+
+    if (limit == RLIM_INFINITY || limit >= 2 * CONN_MAX + FD_RESERVE)
         return CONN_MAX;
-    return rl.rlim_cur > FD_RESERVE + 2 ? (size_t)(rl.rlim_cur - FD_RESERVE) / 2 : 1;
+    reserve = limit < 2 * FD_RESERVE ? limit / 2 : FD_RESERVE;
+    n = limit > reserve + 1 ? (size_t)(limit - reserve) / 2 : 1;
+    if (n < CONN_FEW) /* the server works, but a browser or two fill it */
+        fprintf(stderr, "note: %zu connections at once: the limit on open files is %lu "
+                        "(ulimit -n)\n", n, (unsigned long)limit);
+    return n;
 }
 
 /* Fill pfds for this round: the self-pipe, the listener when listening,
@@ -1437,30 +1490,6 @@ static int usage_error(const char *prog)
     return 2;
 }
 
-/* Make DIR, checked, the root: its real path goes to opts.root and the
- * process works from it. Returns -1 on success, or else 2 after a message
- * and the usage. */
-static int enter_root(const char *prog, const char *dir)
-{
-    struct stat st;
-
-    if (realpath(dir, opts.root) == NULL) {
-        fprintf(stderr, "%s: -d %s: %s\n", prog, dir, strerror(errno));
-        return usage_error(prog);
-    }
-    if (stat(opts.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: -d %s: not a directory\n", prog, dir);
-        return usage_error(prog);
-    }
-    /* Work from the root: a relative path is looked up from here, without
-     * walking the root's own path again for every request. */
-    if (chdir(opts.root) < 0) {
-        fprintf(stderr, "%s: -d %s: %s\n", prog, dir, strerror(errno));
-        return usage_error(prog);
-    }
-    return -1;
-}
-
 /* Read the command line into opts. Returns -1 when the server should
  * start, or else the status to exit with (0 after -h, 2 for a mistake). */
 static int parse_options(int argc, char **argv)
@@ -1503,7 +1532,14 @@ static int parse_options(int argc, char **argv)
                 argv[0], opts.addr);
         return usage_error(argv[0]);
     }
-    return enter_root(argv[0], dir);
+    /* Every file is opened relative to the root's descriptor: renaming
+     * the root, or a symlink to it, changes nothing once it is open. */
+    if ((opts.root_fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
+        fprintf(stderr, "%s: -d %s: %s\n", argv[0], dir,
+                errno == ENOTDIR ? "not a directory" : strerror(errno));
+        return usage_error(argv[0]);
+    }
+    return -1;
 }
 
 int main(int argc, char **argv)

@@ -88,6 +88,11 @@ check_304() {
 0-999 0 $((size - 1))
 -999 0 $((size - 1))
 $((size - 1))-$((size - 1)) $((size - 1)) $((size - 1))
+0-$size 0 $((size - 1))
+0-$((size - 1)) 0 $((size - 1))
+-$size 0 $((size - 1))
+0-99999999999999999999999 0 $((size - 1))
+-99999999999999999999999 0 $((size - 1))
 LIST
 }
 
@@ -95,7 +100,8 @@ LIST
     start_server -d "$WWW"
     local size
     size=$(wc -c <"$WWW/notes.txt" | tr -d ' ')
-    for spec in "$size-" "$((size + 10))-$((size + 20))" "-0"; do
+    for spec in "$size-" "$((size + 10))-$((size + 20))" "-0" 99999999999999999999999- \
+        99999999999999999999999-99999999999999999999999; do
         get /notes.txt "Range: bytes=$spec"
         check_error "416 Range Not Satisfiable" "past the end" || fail "bytes=$spec"
         [ "$(header Content-Range)" = "bytes */$size" ]

@@ -71,6 +71,16 @@ load keepalive
     check_file 6 notes.txt close
 }
 
+@test "keepalive: a 400 from the path rules closes the connection; what follows is not answered" {
+    start_server -d "$WWW"
+    for path in '/a%5cb' '/../notes.txt'; do
+        talk "$(req GET "$path")$(req GET /data.json)"
+        expect_responses 1 || fail "GET $path"
+        pick 1
+        check_closing "HTTP/1.1 400 Bad Request" || fail "GET $path"
+    done
+}
+
 @test "keepalive: requests split across writes anywhere are reassembled" {
     start_server -d "$WWW"
     # Writes of 1, 2, 3, 5 and 7 bytes cut every line, CRLF and request
@@ -114,6 +124,12 @@ load keepalive
     expect_responses 2
     check_file 1 notes.txt
     check_file 2 data.json close
+    # close wins over keep-alive, in one field or two (RFC 9112 §9.3, §9.6).
+    for fields in 'Connection: close, keep-alive' 'Connection: keep-alive\r\nConnection: close'; do
+        talk "GET /notes.txt HTTP/1.0\r\n$fields\r\n\r\nGET /data.json HTTP/1.0\r\n\r\n"
+        expect_responses 1 || fail "$fields"
+        check_file 1 notes.txt close || fail "$fields"
+    done
 }
 
 @test "keepalive: -t 1: an idle connection is closed with nothing sent" {

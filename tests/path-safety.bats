@@ -28,6 +28,12 @@ setup_file() {
     mkdir -p "$WWW-secret"
     printf 'SECRET beside the root\n' >"$WWW-secret/file.txt"
     ln -s "$WWW-secret/file.txt" "$WWW/link-sibling.txt"
+    # A .gz beside a file, leading out of the root.
+    printf 'plain inside the root\n' >"$WWW/plain.txt"
+    printf 'SECRET outside the root\n' | gzip >"$OUTSIDE/secret.txt.gz"
+    ln -s "$OUTSIDE/secret.txt.gz" "$WWW/plain.txt.gz"
+    ln -s ../"${OUTSIDE##*/}"/secret.txt.gz "$WWW/relative-out.txt.gz"
+    printf 'relative inside the root\n' >"$WWW/relative-out.txt"
 }
 
 teardown_file() {
@@ -75,6 +81,40 @@ http://localhost/%2e%2e/%2e%2e/%2e%2e/etc/passwd
 /zero
 /link-sibling.txt
 LIST
+}
+
+@test "path-safety: a .gz beside a file that leads out of the root is never sent" {
+    start_server -d "$WWW"
+    for name in plain.txt relative-out.txt; do
+        get "/$name" 'Accept-Encoding: gzip'
+        check_response "HTTP/1.1 200 OK" || fail "GET /$name"
+        ! has_header Content-Encoding || fail "/$name: Content-Encoding: $(header Content-Encoding)"
+        cmp "$WWW/$name" "$BODY" || fail "/$name: not the file itself"
+    done
+}
+
+@test "path-safety: dot segments are removed (RFC 3986 §5.2.4), never above the root" {
+    start_server -d "$WWW"
+    for path in /./notes.txt /docs/../notes.txt /docs/%2e%2e/notes.txt /docs/.%2E/notes.txt \
+        /docs/nested/../../notes.txt //docs//..//notes.txt; do
+        request "GET $path HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        check_response "HTTP/1.1 200 OK" || fail "GET $path"
+        cmp "$WWW/notes.txt" "$BODY" || fail "GET $path: not notes.txt"
+    done
+    # A path to a directory: "/docs/." is "/docs/", so no redirect.
+    request 'GET /docs/. HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+    check_response "HTTP/1.1 200 OK"
+    cmp "$WWW/docs/index.html" "$BODY"
+    for path in /../notes.txt /docs/../../notes.txt /%2e%2e/notes.txt /..; do
+        request "GET $path HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        check_error "400 Bad Request" "above the root" || fail "GET $path"
+    done
+    # What is left after them is checked as ever: a dot-segment is no way
+    # to a dotfile, nor to "/file/".
+    for path in /docs/../.git/HEAD /.git/../.git/HEAD /notes.txt/ /notes.txt/. /docs/../notes.txt/; do
+        request "GET $path HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        check_error "404 Not Found" "no such file" || fail "GET $path"
+    done
 }
 
 @test "path-safety: //etc/passwd and %2fetc%2fpasswd stay inside the root" {
@@ -142,6 +182,14 @@ LIST
     check_head "HTTP/1.1 403 Forbidden"
     get /notes.txt
     check_response "HTTP/1.1 200 OK"
+}
+
+@test "path-safety: a UNIX socket gets 403, like a FIFO" {
+    command -v python3 >/dev/null || skip "python3 makes the socket file (Debian: apt install python3)"
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$WWW/sock.txt"
+    start_server -d "$WWW"
+    get /sock.txt
+    check_error "403 Forbidden" "not a regular file"
 }
 
 @test "path-safety: an unreadable file gets 403" {

@@ -36,9 +36,16 @@ close_idle() {
 with_free_fds() {
     local n=$1 fd
     shift
-    ulimit -n 100 || return 1
     for ((fd = 3; fd < 100; fd++)); do eval "exec $fd>&-"; done
     for ((fd = 3; fd < 100 - n; fd++)); do eval "exec $fd</dev/null"; done
+    with_fd_limit 100 "$@"
+}
+
+# with_fd_limit N COMMAND...: run COMMAND in place of this shell (as a
+# SERVER_WRAPPER) under a limit of N open descriptors, soft and hard.
+with_fd_limit() {
+    ulimit -n "$1" || return 1
+    shift
     exec "$@"
 }
 
@@ -197,4 +204,16 @@ teardown() {
     check_error "404 Not Found" "no such file"
     grep -q '^accept: Too many open files' "$T/stderr" ||
         fail "accept() never ran out of descriptors; stderr:" "$(cat "$T/stderr")"
+}
+
+@test "slow-clients: a low limit on open files still holds many connections, and the server says how many" {
+    # Under 82 descriptors, a fixed reserve for the file cache would leave
+    # room for one connection: the idle ones below would shut out the request.
+    SERVER_WRAPPER="with_fd_limit 82" start_server -d "$WWW" -t 30
+    grep -Eq '^note: [0-9]+ connections at once: the limit on open files is 82 \(ulimit -n\)$' \
+        "$T/stderr" || fail "no note on stderr:" "$(cat "$T/stderr")"
+    IDLE=()
+    open_idle 10
+    talk "$(req GET /data.json 'Connection: close')"
+    check_file 1 data.json close
 }
