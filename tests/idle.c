@@ -56,28 +56,6 @@ static int raise_fd_limit(long n)
     return 0;
 }
 
-/* Wait up to timeout_s seconds for fd to be readable, then recv into buf.
- * Returns the bytes read (0: the server closed), or -1 (errno ETIMEDOUT
- * when nothing came in time). */
-static ssize_t recv_timeout(int fd, char *buf, size_t len, int timeout_s)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    int ready;
-
-    do
-        ready = poll(&p, 1, timeout_s * 1000);
-    while (ready < 0 && errno == EINTR);
-    if (ready == 0)
-        errno = ETIMEDOUT;
-    if (ready <= 0)
-        return -1;
-    ssize_t n;
-    do
-        n = recv(fd, buf, len, 0);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
 /* The Content-Length of the response head head[0..len), or -1 if it has
  * none (then the response cannot be read to its end on a kept connection). */
 static long content_length(const char *head, size_t len)
@@ -95,7 +73,7 @@ static long content_length(const char *head, size_t len)
     return -1;
 }
 
-/* Say why reading a response failed (n: what recv_timeout returned). */
+/* Say why reading a response failed (n: what loopback_recv returned). */
 static int read_failed(ssize_t n)
 {
     fprintf(stderr, "idle: reading the response: %s\n",
@@ -124,7 +102,7 @@ static int fetch(int fd, const char *req, size_t req_len, int timeout_s)
             fprintf(stderr, "idle: the response head is over %d bytes\n", HEAD_MAX);
             return -1;
         }
-        if ((n = recv_timeout(fd, head + got, HEAD_MAX - got, timeout_s)) <= 0)
+        if ((n = loopback_recv(fd, head + got, HEAD_MAX - got, timeout_s)) <= 0)
             return read_failed(n);
         got += (size_t)n;
         head[got] = '\0';
@@ -144,7 +122,7 @@ static int fetch(int fd, const char *req, size_t req_len, int timeout_s)
     }
     while (body_left > 0) { /* read it and drop it */
         size_t want = (size_t)body_left < sizeof body ? (size_t)body_left : sizeof body;
-        if ((n = recv_timeout(fd, body, want, timeout_s)) <= 0)
+        if ((n = loopback_recv(fd, body, want, timeout_s)) <= 0)
             return read_failed(n);
         body_left -= n;
     }

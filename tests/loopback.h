@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,6 +35,29 @@ static int loopback_connect(long port)
     close(fd);
     errno = saved;
     return -1;
+}
+
+/* Wait up to timeout_s seconds for fd to be readable, then recv into
+ * buf[0..len). Returns the bytes read (0: the peer closed), or -1 with
+ * errno set (ETIMEDOUT when nothing came in time). inline: not every
+ * program that includes this file reads with a timeout. */
+static inline ssize_t loopback_recv(int fd, char *buf, size_t len, int timeout_s)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ssize_t n;
+    int ready;
+
+    do
+        ready = poll(&p, 1, timeout_s * 1000);
+    while (ready < 0 && errno == EINTR);
+    if (ready == 0)
+        errno = ETIMEDOUT;
+    if (ready <= 0)
+        return -1;
+    do
+        n = recv(fd, buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    return n;
 }
 
 #endif

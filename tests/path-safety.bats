@@ -10,10 +10,7 @@ load www
 setup_file() {
     make_www
     export WWW
-    OUTSIDE=$(mktemp -d "${TMPDIR:-/tmp}/outside.XXXXXX")
-    export OUTSIDE
-    chmod 755 "$OUTSIDE"
-    printf 'SECRET outside the root\n' >"$OUTSIDE/secret.txt"
+    make_outside 'SECRET outside the root'
     mkdir -p "$WWW/.git"
     printf 'ref: refs/heads/main\n' >"$WWW/.git/HEAD"
     ln -s "$OUTSIDE/secret.txt" "$WWW/link-out.txt"
@@ -37,7 +34,8 @@ setup_file() {
 }
 
 teardown_file() {
-    rm -rf "$OUTSIDE" "$WWW-secret"
+    rm -rf "$WWW-secret"
+    remove_outside
     remove_www
 }
 

@@ -12,13 +12,11 @@ load www
 setup_file() {
     make_www
     export WWW
-    OUTSIDE=$(mktemp -d "${TMPDIR:-/tmp}/outside.XXXXXX")
-    export OUTSIDE
-    printf 'SECRET-OUTSIDE-THE-ROOT\n' >"$OUTSIDE/secret.txt"
+    make_outside 'SECRET-OUTSIDE-THE-ROOT'
 }
 
 teardown_file() {
-    rm -rf "$OUTSIDE"
+    remove_outside
     remove_www
 }
 

@@ -188,27 +188,6 @@ static size_t spell(char *out, size_t size, const char *name, long i)
     return need;
 }
 
-/* Wait up to READ_TIMEOUT_S for bytes on fd and recv them into buf[0..cap).
- * Returns the count (0 at EOF), or -1 with errno (ETIMEDOUT: none came). */
-static ssize_t recv_timeout(int fd, char *buf, size_t cap)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    ssize_t n;
-    int ready;
-
-    do
-        ready = poll(&p, 1, READ_TIMEOUT_S * 1000);
-    while (ready < 0 && errno == EINTR);
-    if (ready == 0)
-        errno = ETIMEDOUT;
-    if (ready <= 0)
-        return -1;
-    do
-        n = recv(fd, buf, cap, 0);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
 /* Send req[0..len) on a new connection and read the response until the
  * server closes. Returns its length in resp[0..cap), or -1 after writing
  * what failed into r->what. */
@@ -227,7 +206,7 @@ static long exchange(long port, const char *req, size_t len, char *resp, size_t 
         if ((n = send(fd, req + sent, len - sent, 0)) < 0 && errno != EINTR)
             goto fail;
     call = "recv";
-    while ((n = recv_timeout(fd, resp + got, cap - got)) > 0)
+    while ((n = loopback_recv(fd, resp + got, cap - got, READ_TIMEOUT_S)) > 0)
         if ((got += (size_t)n) == cap) {
             errno = EFBIG; /* a response longer than RESPONSE_MAX */
             goto fail;

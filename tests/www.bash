@@ -14,6 +14,19 @@ remove_www() {
     [ -z "${WWW:-}" ] || rm -rf "$WWW"
 }
 
+# make_outside TEXT: a directory beside the copy, $OUTSIDE (exported),
+# holding secret.txt with TEXT: what no request may ever read.
+make_outside() {
+    OUTSIDE=$(mktemp -d "${TMPDIR:-/tmp}/outside.XXXXXX")
+    export OUTSIDE
+    chmod 755 "$OUTSIDE"
+    printf '%s\n' "$1" >"$OUTSIDE/secret.txt"
+}
+
+remove_outside() {
+    [ -z "${OUTSIDE:-}" ] || rm -rf "$OUTSIDE"
+}
+
 setup_file() {
     make_www
     export WWW
