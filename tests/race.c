@@ -256,9 +256,13 @@ static void describe(struct result *r, const char *what, const char *resp, size_
 {
     const char *eol = find(resp, n, "\r\n", 2);
     int line = (int)(eol != NULL ? eol - resp : (long)(n < 80 ? n : 80));
+    char target[SLASHES_MAX + 300];
+    size_t t = spell(target, sizeof target, name, i);
+    long slashes = 1 + i % SLASHES_MAX;
 
-    snprintf(r->what, sizeof r->what, "%s: %.*s, for GET /{%ld}%s%s", what, line > 100 ? 100 : line,
-             resp, 1 + i % SLASHES_MAX, i % 8 == 6 ? "./" : i % 8 == 7 ? "x/../" : "", name);
+    snprintf(r->what, sizeof r->what, "%s: %.*s, for GET /{%ld}%.*s", what,
+             line > 100 ? 100 : line, resp, slashes, (int)(t - (size_t)slashes),
+             target + slashes);
 }
 
 /* Send requests until the time or the count is up, or one leaks. */
